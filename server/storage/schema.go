@@ -1,0 +1,94 @@
+package storage
+
+// Metadata is the metadata schema: users, identities, tokens, sessions,
+// workspaces, members, idempotency records and settings. Timestamps are
+// stored in UTC.
+var Metadata = []Migration{
+	{ID: "0001_identity", SQL: `
+CREATE TABLE settings (
+	key TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+CREATE TABLE users (
+	id TEXT PRIMARY KEY,
+	email TEXT,
+	display_name TEXT NOT NULL DEFAULT '',
+	avatar_url TEXT NOT NULL DEFAULT '',
+	time_zone TEXT NOT NULL DEFAULT 'UTC',
+	locale TEXT NOT NULL DEFAULT 'en',
+	preferences TEXT NOT NULL DEFAULT '{}',
+	admin BOOLEAN NOT NULL DEFAULT FALSE,
+	deactivated_at {{ts}},
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL
+);
+CREATE UNIQUE INDEX users_email_key ON users (email);
+CREATE TABLE identities (
+	id TEXT PRIMARY KEY,
+	user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	issuer TEXT NOT NULL,
+	subject TEXT NOT NULL,
+	email TEXT NOT NULL DEFAULT '',
+	created_at {{ts}} NOT NULL
+);
+CREATE UNIQUE INDEX identities_issuer_subject_key ON identities (issuer, subject);
+CREATE INDEX identities_user_id_idx ON identities (user_id);
+CREATE TABLE tokens (
+	id TEXT PRIMARY KEY,
+	user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	name TEXT NOT NULL,
+	secret_hash TEXT NOT NULL,
+	scopes TEXT NOT NULL,
+	workspace_ids TEXT NOT NULL DEFAULT '[]',
+	base_ids TEXT NOT NULL DEFAULT '[]',
+	expires_at {{ts}},
+	last_used_at {{ts}},
+	revoked_at {{ts}},
+	created_by TEXT NOT NULL DEFAULT '',
+	created_at {{ts}} NOT NULL
+);
+CREATE INDEX tokens_user_id_idx ON tokens (user_id, created_at);
+CREATE TABLE sessions (
+	id TEXT PRIMARY KEY,
+	user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+	secret_hash TEXT NOT NULL,
+	user_agent TEXT NOT NULL DEFAULT '',
+	ip TEXT NOT NULL DEFAULT '',
+	created_at {{ts}} NOT NULL,
+	last_seen_at {{ts}} NOT NULL,
+	idle_expires_at {{ts}} NOT NULL,
+	expires_at {{ts}} NOT NULL,
+	revoked_at {{ts}}
+);
+CREATE INDEX sessions_user_id_idx ON sessions (user_id);
+CREATE TABLE workspaces (
+	id TEXT PRIMARY KEY,
+	name TEXT NOT NULL,
+	description TEXT NOT NULL DEFAULT '',
+	created_by TEXT NOT NULL,
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL
+);
+CREATE TABLE members (
+	workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+	email TEXT NOT NULL,
+	user_id TEXT REFERENCES users (id) ON DELETE CASCADE,
+	role TEXT NOT NULL,
+	created_at {{ts}} NOT NULL,
+	PRIMARY KEY (workspace_id, email)
+);
+CREATE UNIQUE INDEX members_workspace_user_key ON members (workspace_id, user_id);
+CREATE INDEX members_user_id_idx ON members (user_id);
+CREATE INDEX members_pending_email_idx ON members (email);
+CREATE TABLE idempotency_records (
+	caller_id TEXT NOT NULL,
+	request_id TEXT NOT NULL,
+	procedure TEXT NOT NULL,
+	request_hash TEXT NOT NULL,
+	response {{bytes}} NOT NULL,
+	created_at {{ts}} NOT NULL,
+	PRIMARY KEY (caller_id, request_id)
+);
+CREATE INDEX idempotency_records_created_at_idx ON idempotency_records (created_at)
+`},
+}

@@ -1,0 +1,134 @@
+// Package storage opens the metadata database (PostgreSQL or SQLite) through
+// bun, runs the migrations and runs transactions the same way on both
+// engines.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Engine names a database engine.
+type Engine string
+
+// The supported engines.
+const (
+	Postgres Engine = "postgres"
+	SQLite   Engine = "sqlite"
+)
+
+// DefaultURL is the database used when none is configured: a SQLite file
+// under ./data.
+const DefaultURL = "sqlite:./data/pyairtable.db"
+
+// DB is an open database.
+type DB struct {
+	*bun.DB
+	// Engine is the engine behind the database.
+	Engine Engine
+}
+
+// Open opens the database named by rawURL: "postgres://…" or
+// "postgresql://…" selects PostgreSQL, "sqlite:PATH" (or "sqlite://PATH")
+// selects SQLite, creating the file and its folder if needed. It checks
+// the connection before it returns.
+func Open(ctx context.Context, rawURL string) (*DB, error) {
+	if rawURL == "" {
+		rawURL = DefaultURL
+	}
+	var (
+		db  *DB
+		err error
+	)
+	switch {
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		db, err = openPostgres(rawURL)
+	case strings.HasPrefix(rawURL, "sqlite:"):
+		db, err = openSQLite(rawURL)
+	default:
+		return nil, fmt.Errorf("database URL %q: want postgres://… or sqlite:PATH", redact(rawURL))
+	}
+	if err != nil {
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("connect to %s database %s: %w", db.Engine, redact(rawURL), err)
+	}
+	return db, nil
+}
+
+func openPostgres(rawURL string) (*DB, error) {
+	sqldb, err := sql.Open("pgx", rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	sqldb.SetMaxOpenConns(20)
+	sqldb.SetMaxIdleConns(10)
+	sqldb.SetConnMaxIdleTime(5 * time.Minute)
+	return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Engine: Postgres}, nil
+}
+
+func openSQLite(rawURL string) (*DB, error) {
+	path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
+	if path == "" {
+		return nil, errors.New("sqlite database URL needs a path, as sqlite:./data/pyairtable.db")
+	}
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
+	}
+	q := url.Values{}
+	// WAL lets readers run beside the writer; write transactions take the
+	// write lock when they begin (IMMEDIATE), so concurrent writers wait for
+	// each other (busy_timeout) instead of failing with SQLITE_BUSY later.
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	sqldb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	sqldb.SetMaxOpenConns(8)
+	sqldb.SetMaxIdleConns(8)
+	return &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Engine: SQLite}, nil
+}
+
+// redact removes a password from a URL for messages and logs.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Redact removes a password from a database URL, for logs.
+func Redact(raw string) string { return redact(raw) }
+
+// InTx runs fn in a transaction and commits it when fn returns nil. On
+// SQLite the transaction holds the write lock from its start.
+func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return db.RunInTx(ctx, nil, fn)
+}

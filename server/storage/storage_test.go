@@ -1,0 +1,123 @@
+package storage_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/pyairtable/pyairtable/server/storage"
+	"github.com/pyairtable/pyairtable/server/storage/storagetest"
+)
+
+func TestMigrateIsIdempotentAndConcurrent(t *testing.T) {
+	for _, engine := range storagetest.Engines {
+		t.Run(string(engine), func(t *testing.T) {
+			ctx := context.Background()
+			url := storagetest.URL(t, engine)
+			var wg sync.WaitGroup
+			errs := make([]error, 3)
+			for i := range errs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					db, err := storage.Open(ctx, url)
+					if err != nil {
+						errs[i] = err
+						return
+					}
+					defer db.Close()
+					errs[i] = db.Migrate(ctx, storage.Metadata)
+				}()
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("server %d: %v", i, err)
+				}
+			}
+			db, err := storage.Open(ctx, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			n, err := db.NewSelect().Table("schema_migrations").Count(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != int64(len(storage.Metadata)) {
+				t.Fatalf("applied %d migration records, want %d", n, len(storage.Metadata))
+			}
+		})
+	}
+}
+
+func TestFailedTransactionLeavesNothing(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		now := time.Now().UTC()
+		err := db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?)", "a", "1"); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?)", "a", now.String())
+			return err
+		})
+		if !storage.IsUniqueViolation(err) {
+			t.Fatalf("want a unique violation, got %v", err)
+		}
+		n, err := db.NewSelect().Table("settings").Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Fatalf("found %d settings after a failed transaction, want 0", n)
+		}
+	})
+}
+
+func TestConcurrentWritersWait(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		if _, err := db.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES ('counter', '0')"); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		const writers = 8
+		errs := make(chan error, writers)
+		for range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+					var v string
+					q := tx.NewSelect().Table("settings").Column("value").Where("key = 'counter'")
+					if db.Engine == storage.Postgres {
+						q = q.For("UPDATE")
+					}
+					if err := q.Scan(ctx, &v); err != nil {
+						return err
+					}
+					_, err := tx.ExecContext(ctx, "UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'counter'")
+					return err
+				})
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("a writer failed instead of waiting: %v", err)
+			}
+		}
+		var v string
+		if err := db.NewSelect().Table("settings").Column("value").Where("key = 'counter'").Scan(ctx, &v); err != nil {
+			t.Fatal(err)
+		}
+		if v != "8" {
+			t.Fatalf("counter = %s after %d writers, want 8", v, writers)
+		}
+	})
+}
