@@ -54,7 +54,8 @@ const (
 var ErrBadTTL = errors.New("cache: ttl must be positive")
 
 // ErrReservedValue is returned by Fill for a value that equals the internal
-// tombstone marker, which cannot be stored.
+// tombstone marker, which Redis caches cannot store. In-process caches refuse
+// it as well, so that both behave alike.
 var ErrReservedValue = errors.New("cache: value is reserved")
 
 // tombstone marks an invalidated key in Redis. Fill refuses to store it.
@@ -99,10 +100,13 @@ func buildOptions(opts []Option) options {
 
 func (o options) tombstoneTTL() time.Duration { return o.maxTTL + TombstoneMargin }
 
-// fillTTL validates and caps a ttl given to Fill.
-func (o options) fillTTL(ttl time.Duration) (time.Duration, error) {
+// checkFill validates the arguments of Fill and returns the capped ttl.
+func (o options) checkFill(val []byte, ttl time.Duration) (time.Duration, error) {
 	if ttl <= 0 {
 		return 0, ErrBadTTL
+	}
+	if string(val) == tombstone {
+		return 0, ErrReservedValue
 	}
 	return min(ttl, o.maxTTL), nil
 }

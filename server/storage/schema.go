@@ -71,13 +71,14 @@ CREATE TABLE workspaces (
 );
 CREATE TABLE members (
 	workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
-	email TEXT NOT NULL,
 	user_id TEXT REFERENCES users (id) ON DELETE CASCADE,
+	email TEXT,
 	role TEXT NOT NULL,
 	created_at {{ts}} NOT NULL,
-	PRIMARY KEY (workspace_id, email)
+	CHECK (user_id IS NOT NULL OR email IS NOT NULL)
 );
 CREATE UNIQUE INDEX members_workspace_user_key ON members (workspace_id, user_id);
+CREATE UNIQUE INDEX members_workspace_email_key ON members (workspace_id, email);
 CREATE INDEX members_user_id_idx ON members (user_id);
 CREATE INDEX members_pending_email_idx ON members (email);
 CREATE TABLE idempotency_records (

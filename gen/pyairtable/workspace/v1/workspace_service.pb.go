@@ -799,9 +799,14 @@ type UpdateMemberRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The workspace id ("wsp…").
 	WorkspaceId string `protobuf:"bytes,1,opt,name=workspace_id,json=workspaceId,proto3" json:"workspace_id,omitempty"`
-	// The member's email address (active or pending member). Compared
-	// ignoring case.
-	Email string `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	// The member: by user id, or by email (which also reaches a pending
+	// invitation). One of the two is required.
+	//
+	// Types that are valid to be assigned to Member:
+	//
+	//	*UpdateMemberRequest_UserId
+	//	*UpdateMemberRequest_Email
+	Member isUpdateMemberRequest_Member `protobuf_oneof:"member"`
 	// The new role. Required.
 	Role v1.Role `protobuf:"varint,3,opt,name=role,proto3,enum=pyairtable.common.v1.Role" json:"role,omitempty"`
 	// Makes the call safe to retry; see pyairtable.common.v1.request_id.
@@ -847,9 +852,27 @@ func (x *UpdateMemberRequest) GetWorkspaceId() string {
 	return ""
 }
 
+func (x *UpdateMemberRequest) GetMember() isUpdateMemberRequest_Member {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
+func (x *UpdateMemberRequest) GetUserId() string {
+	if x != nil {
+		if x, ok := x.Member.(*UpdateMemberRequest_UserId); ok {
+			return x.UserId
+		}
+	}
+	return ""
+}
+
 func (x *UpdateMemberRequest) GetEmail() string {
 	if x != nil {
-		return x.Email
+		if x, ok := x.Member.(*UpdateMemberRequest_Email); ok {
+			return x.Email
+		}
 	}
 	return ""
 }
@@ -867,6 +890,24 @@ func (x *UpdateMemberRequest) GetRequestId() string {
 	}
 	return ""
 }
+
+type isUpdateMemberRequest_Member interface {
+	isUpdateMemberRequest_Member()
+}
+
+type UpdateMemberRequest_UserId struct {
+	// The member's user id ("usr…").
+	UserId string `protobuf:"bytes,5,opt,name=user_id,json=userId,proto3,oneof"`
+}
+
+type UpdateMemberRequest_Email struct {
+	// The member's email address, compared ignoring case.
+	Email string `protobuf:"bytes,2,opt,name=email,proto3,oneof"`
+}
+
+func (*UpdateMemberRequest_UserId) isUpdateMemberRequest_Member() {}
+
+func (*UpdateMemberRequest_Email) isUpdateMemberRequest_Member() {}
 
 // UpdateMemberResponse holds the changed membership.
 type UpdateMemberResponse struct {
@@ -919,8 +960,14 @@ type RemoveMemberRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The workspace id ("wsp…").
 	WorkspaceId string `protobuf:"bytes,1,opt,name=workspace_id,json=workspaceId,proto3" json:"workspace_id,omitempty"`
-	// The member's email address. Compared ignoring case.
-	Email string `protobuf:"bytes,2,opt,name=email,proto3" json:"email,omitempty"`
+	// The member: by user id, or by email (which also reaches a pending
+	// invitation). One of the two is required.
+	//
+	// Types that are valid to be assigned to Member:
+	//
+	//	*RemoveMemberRequest_UserId
+	//	*RemoveMemberRequest_Email
+	Member isRemoveMemberRequest_Member `protobuf_oneof:"member"`
 	// Makes the call safe to retry; see pyairtable.common.v1.request_id.
 	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -964,9 +1011,27 @@ func (x *RemoveMemberRequest) GetWorkspaceId() string {
 	return ""
 }
 
+func (x *RemoveMemberRequest) GetMember() isRemoveMemberRequest_Member {
+	if x != nil {
+		return x.Member
+	}
+	return nil
+}
+
+func (x *RemoveMemberRequest) GetUserId() string {
+	if x != nil {
+		if x, ok := x.Member.(*RemoveMemberRequest_UserId); ok {
+			return x.UserId
+		}
+	}
+	return ""
+}
+
 func (x *RemoveMemberRequest) GetEmail() string {
 	if x != nil {
-		return x.Email
+		if x, ok := x.Member.(*RemoveMemberRequest_Email); ok {
+			return x.Email
+		}
 	}
 	return ""
 }
@@ -977,6 +1042,24 @@ func (x *RemoveMemberRequest) GetRequestId() string {
 	}
 	return ""
 }
+
+type isRemoveMemberRequest_Member interface {
+	isRemoveMemberRequest_Member()
+}
+
+type RemoveMemberRequest_UserId struct {
+	// The member's user id ("usr…").
+	UserId string `protobuf:"bytes,5,opt,name=user_id,json=userId,proto3,oneof"`
+}
+
+type RemoveMemberRequest_Email struct {
+	// The member's email address, compared ignoring case.
+	Email string `protobuf:"bytes,2,opt,name=email,proto3,oneof"`
+}
+
+func (*RemoveMemberRequest_UserId) isRemoveMemberRequest_Member() {}
+
+func (*RemoveMemberRequest_Email) isRemoveMemberRequest_Member() {}
 
 // RemoveMemberResponse confirms the removal.
 type RemoveMemberResponse struct {
@@ -1086,23 +1169,27 @@ const file_pyairtable_workspace_v1_workspace_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x04 \x01(\tB\t\xbaH\x06r\x04Ƚ*\x01R\trequestId\"L\n" +
 	"\x11AddMemberResponse\x127\n" +
-	"\x06member\x18\x01 \x01(\v2\x1f.pyairtable.workspace.v1.MemberR\x06member\"\xdd\x01\n" +
+	"\x06member\x18\x01 \x01(\v2\x1f.pyairtable.workspace.v1.MemberR\x06member\"\xa8\x02\n" +
 	"\x13UpdateMemberRequest\x12>\n" +
-	"\fworkspace_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^wsp[A-Za-z0-9]{14}$R\vworkspaceId\x12 \n" +
+	"\fworkspace_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^wsp[A-Za-z0-9]{14}$R\vworkspaceId\x126\n" +
+	"\auser_id\x18\x05 \x01(\tB\x1b\xbaH\x18r\x162\x14^usr[A-Za-z0-9]{14}$H\x00R\x06userId\x12\"\n" +
 	"\x05email\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x18\xc0\x02`\x01R\x05email\x12:\n" +
+	"\xbaH\ar\x05\x18\xc0\x02`\x01H\x00R\x05email\x12:\n" +
 	"\x04role\x18\x03 \x01(\x0e2\x1a.pyairtable.common.v1.RoleB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04role\x12(\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\t\xbaH\x06r\x04Ƚ*\x01R\trequestId\"O\n" +
+	"request_id\x18\x04 \x01(\tB\t\xbaH\x06r\x04Ƚ*\x01R\trequestIdB\x0f\n" +
+	"\x06member\x12\x05\xbaH\x02\b\x01\"O\n" +
 	"\x14UpdateMemberResponse\x127\n" +
-	"\x06member\x18\x01 \x01(\v2\x1f.pyairtable.workspace.v1.MemberR\x06member\"\xa1\x01\n" +
+	"\x06member\x18\x01 \x01(\v2\x1f.pyairtable.workspace.v1.MemberR\x06member\"\xec\x01\n" +
 	"\x13RemoveMemberRequest\x12>\n" +
-	"\fworkspace_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^wsp[A-Za-z0-9]{14}$R\vworkspaceId\x12 \n" +
+	"\fworkspace_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^wsp[A-Za-z0-9]{14}$R\vworkspaceId\x126\n" +
+	"\auser_id\x18\x05 \x01(\tB\x1b\xbaH\x18r\x162\x14^usr[A-Za-z0-9]{14}$H\x00R\x06userId\x12\"\n" +
 	"\x05email\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x18\xc0\x02`\x01R\x05email\x12(\n" +
+	"\xbaH\ar\x05\x18\xc0\x02`\x01H\x00R\x05email\x12(\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\t\xbaH\x06r\x04Ƚ*\x01R\trequestId\"O\n" +
+	"request_id\x18\x03 \x01(\tB\t\xbaH\x06r\x04Ƚ*\x01R\trequestIdB\x0f\n" +
+	"\x06member\x12\x05\xbaH\x02\b\x01\"O\n" +
 	"\x14RemoveMemberResponse\x127\n" +
 	"\x06member\x18\x01 \x01(\v2\x1f.pyairtable.workspace.v1.MemberR\x06member2\xd3\n" +
 	"\n" +
@@ -1205,6 +1292,14 @@ func file_pyairtable_workspace_v1_workspace_service_proto_init() {
 	}
 	file_pyairtable_workspace_v1_workspace_proto_init()
 	file_pyairtable_workspace_v1_workspace_service_proto_msgTypes[6].OneofWrappers = []any{}
+	file_pyairtable_workspace_v1_workspace_service_proto_msgTypes[14].OneofWrappers = []any{
+		(*UpdateMemberRequest_UserId)(nil),
+		(*UpdateMemberRequest_Email)(nil),
+	}
+	file_pyairtable_workspace_v1_workspace_service_proto_msgTypes[16].OneofWrappers = []any{
+		(*RemoveMemberRequest_UserId)(nil),
+		(*RemoveMemberRequest_Email)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -1,0 +1,190 @@
+package access
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	commonv1 "github.com/pyairtable/pyairtable/gen/pyairtable/common/v1"
+	"github.com/pyairtable/pyairtable/server/apperr"
+)
+
+// Rule is the access declaration of one RPC, read from the contract.
+type Rule struct {
+	// Procedure is the RPC's path, such as
+	// "/pyairtable.workspace.v1.WorkspaceService/GetWorkspace".
+	Procedure string
+	// Scope the caller needs; empty when none.
+	Scope string
+	// Role the caller needs in the workspace named by WorkspaceField.
+	Role Role
+	// WorkspaceField is the request field holding the workspace id.
+	WorkspaceField protoreflect.Name
+	// Admin is true when only instance administrators may call it.
+	Admin bool
+	// Public is true when no credentials are needed.
+	Public bool
+}
+
+// RoleResolver finds a user's role in a workspace.
+type RoleResolver interface {
+	// MemberRole returns the user's role in the workspace, or RoleNone when
+	// the user is not a member or the workspace does not exist.
+	MemberRole(ctx context.Context, workspaceID, userID string) (Role, error)
+}
+
+// Policy enforces the access declarations of a set of services.
+type Policy struct {
+	rules map[string]Rule
+	roles RoleResolver
+}
+
+// NewPolicy reads the access declaration of every method of the services
+// (full names such as "pyairtable.user.v1.UserService"). It fails when a
+// method has none, or names a workspace field its request lacks.
+func NewPolicy(roles RoleResolver, services ...string) (*Policy, error) {
+	p := &Policy{rules: map[string]Rule{}, roles: roles}
+	for _, name := range services {
+		rules, err := RulesOf(name)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rules {
+			p.rules[r.Procedure] = r
+		}
+	}
+	return p, nil
+}
+
+// RulesOf returns the access rules of every method of a service.
+func RulesOf(service string) ([]Rule, error) {
+	d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(service))
+	if err != nil {
+		return nil, fmt.Errorf("service %s: %w", service, err)
+	}
+	sd, ok := d.(protoreflect.ServiceDescriptor)
+	if !ok {
+		return nil, fmt.Errorf("%s is not a service", service)
+	}
+	var rules []Rule
+	methods := sd.Methods()
+	for i := range methods.Len() {
+		m := methods.Get(i)
+		procedure := "/" + string(sd.FullName()) + "/" + string(m.Name())
+		opts := m.Options()
+		if opts == nil || !proto.HasExtension(opts, commonv1.E_Access) {
+			return nil, fmt.Errorf("%s declares no (pyairtable.common.v1.access) option", procedure)
+		}
+		decl, _ := proto.GetExtension(opts, commonv1.E_Access).(*commonv1.Access)
+		r := Rule{
+			Procedure:      procedure,
+			Scope:          decl.GetScope(),
+			Role:           Role(decl.GetRole()),
+			WorkspaceField: protoreflect.Name(decl.GetWorkspaceField()),
+			Admin:          decl.GetAdmin(),
+			Public:         decl.GetPublic(),
+		}
+		if r.WorkspaceField != "" {
+			f := m.Input().Fields().ByName(r.WorkspaceField)
+			if f == nil || f.Kind() != protoreflect.StringKind {
+				return nil, fmt.Errorf("%s: workspace_field %q is not a string field of %s", procedure, r.WorkspaceField, m.Input().FullName())
+			}
+			if r.Role == RoleNone {
+				return nil, fmt.Errorf("%s: workspace_field needs a role", procedure)
+			}
+		}
+		if r.Scope != "" && !knownScope(r.Scope) {
+			return nil, fmt.Errorf("%s: unknown scope %q", procedure, r.Scope)
+		}
+		rules = append(rules, r)
+	}
+	return rules, nil
+}
+
+func knownScope(s string) bool {
+	for _, k := range AllScopes {
+		if k == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Rule returns the declaration of a procedure.
+func (p *Policy) Rule(procedure string) (Rule, bool) {
+	r, ok := p.rules[procedure]
+	return r, ok
+}
+
+type roleKey struct{}
+
+// RoleFromContext returns the caller's role in the workspace the call is
+// about, as the policy found it.
+func RoleFromContext(ctx context.Context) Role {
+	r, _ := ctx.Value(roleKey{}).(Role)
+	return r
+}
+
+// Authorize checks a call against its declaration and returns a context
+// carrying the caller's role in the target workspace. Errors: Unauthenticated
+// without a caller; PermissionDenied for a missing scope, administrator
+// right or role; NotFound for a workspace the caller may not reach.
+func (p *Policy) Authorize(ctx context.Context, procedure string, req any) (context.Context, error) {
+	rule, ok := p.rules[procedure]
+	if !ok {
+		// Unreachable for mounted services: NewPolicy read them all.
+		return ctx, apperr.New(apperr.Internal, "INTERNAL", "no access rule for %s", procedure)
+	}
+	if rule.Public {
+		return ctx, nil
+	}
+	who, ok := FromContext(ctx)
+	if !ok {
+		return ctx, apperr.New(apperr.Unauthenticated, "UNAUTHENTICATED",
+			"this call needs credentials: send \"Authorization: Bearer <token>\"")
+	}
+	if rule.Scope != "" && !who.HasScope(rule.Scope) {
+		return ctx, apperr.New(apperr.PermissionDenied, "MISSING_SCOPE",
+			"the token lacks the %q scope this call needs; create a token with it", rule.Scope).With("scope", rule.Scope)
+	}
+	if rule.Admin && !who.Admin {
+		return ctx, apperr.New(apperr.PermissionDenied, "ADMIN_REQUIRED", "only an instance administrator may do this")
+	}
+	if rule.WorkspaceField == "" {
+		return ctx, nil
+	}
+	msg, ok := req.(proto.Message)
+	if !ok {
+		return ctx, apperr.New(apperr.Internal, "INTERNAL", "request of %s is not a message", procedure)
+	}
+	wsID := msg.ProtoReflect().Get(msg.ProtoReflect().Descriptor().Fields().ByName(rule.WorkspaceField)).String()
+	notFound := apperr.NotFoundf("workspace %q not found", wsID).With("workspace_id", wsID)
+	if !who.ReachesWorkspace(wsID) {
+		return ctx, notFound
+	}
+	role, err := p.roles.MemberRole(ctx, wsID, who.UserID)
+	if err != nil {
+		return ctx, apperr.Wrap(err, "look up membership")
+	}
+	if role == RoleNone {
+		return ctx, notFound
+	}
+	if !role.AtLeast(rule.Role) {
+		return ctx, apperr.New(apperr.PermissionDenied, "ROLE_TOO_LOW",
+			"this needs the %s role in the workspace; you are %s", rule.Role, withArticle(role)).
+			With("required_role", rule.Role.String()).With("role", role.String())
+	}
+	return context.WithValue(ctx, roleKey{}, role), nil
+}
+
+func withArticle(r Role) string {
+	s := r.String()
+	if strings.ContainsAny(s[:1], "aeiou") {
+		return "an " + s
+	}
+	return "a " + s
+}

@@ -1,0 +1,92 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+
+	"connectrpc.com/connect"
+	connectcors "connectrpc.com/cors"
+	"connectrpc.com/grpchealth"
+	"connectrpc.com/grpcreflect"
+	"connectrpc.com/validate"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/cors"
+
+	"github.com/pyairtable/pyairtable/gen/pyairtable/auth/v1/authv1connect"
+	"github.com/pyairtable/pyairtable/gen/pyairtable/user/v1/userv1connect"
+	"github.com/pyairtable/pyairtable/gen/pyairtable/workspace/v1/workspacev1connect"
+	"github.com/pyairtable/pyairtable/server/access"
+	"github.com/pyairtable/pyairtable/server/auth"
+	"github.com/pyairtable/pyairtable/server/storage"
+	"github.com/pyairtable/pyairtable/server/workspace"
+)
+
+// Services are the full names of the services the server mounts.
+var Services = []string{
+	userv1connect.UserServiceName,
+	authv1connect.AuthServiceName,
+	workspacev1connect.WorkspaceServiceName,
+}
+
+// Deps are what the handlers need.
+type Deps struct {
+	DB         *storage.DB
+	Log        *slog.Logger
+	Registry   *prometheus.Registry
+	Tokens     *auth.Service
+	Workspaces *workspace.Service
+	Policy     *access.Policy
+	// PerCaller and PerAddress rate-limit calls; nil turns a limit off.
+	PerCaller, PerAddress Limiter
+	// CORSOrigins are the browser origins allowed; "*" allows any.
+	CORSOrigins []string
+	// MaxRequestBytes and MaxResponseBytes bound one message.
+	MaxRequestBytes, MaxResponseBytes int
+}
+
+// NewHandler returns the server's HTTP handler: the services over gRPC,
+// gRPC-Web and Connect, grpc.health.v1, reflection (v1 and v1alpha), and
+// /metrics, wrapped in CORS for the configured origins.
+func NewHandler(d Deps) http.Handler {
+	opts := []connect.HandlerOption{
+		connect.WithInterceptors(
+			observe(d.Log, NewMetrics(d.Registry)),
+			authenticate(d.Tokens, d.PerCaller, d.PerAddress),
+			validate.NewInterceptor(),
+			authorize(d.Policy),
+		),
+		connect.WithReadMaxBytes(d.MaxRequestBytes),
+		connect.WithSendMaxBytes(d.MaxResponseBytes),
+	}
+	mux := http.NewServeMux()
+	mux.Handle(userv1connect.NewUserServiceHandler(&userHandler{db: d.DB, invalidator: d.Tokens}, opts...))
+	mux.Handle(authv1connect.NewAuthServiceHandler(&authHandler{db: d.DB, tokens: d.Tokens}, opts...))
+	mux.Handle(workspacev1connect.NewWorkspaceServiceHandler(&workspaceHandler{db: d.DB, svc: d.Workspaces}, opts...))
+	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(Services...)))
+	reflector := grpcreflect.NewStaticReflector(Services...)
+	mux.Handle(grpcreflect.NewHandlerV1(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	mux.Handle("/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry}))
+	return withCORS(d.CORSOrigins, mux)
+}
+
+
+// withCORS lets the configured browser origins call the API, with the
+// headers gRPC-Web and Connect use allowed and exposed. Credentials
+// (cookies) are allowed only for listed origins, never for "*".
+func withCORS(origins []string, h http.Handler) http.Handler {
+	if len(origins) == 0 {
+		return h
+	}
+	any := len(origins) == 1 && origins[0] == "*"
+	c := cors.New(cors.Options{
+		AllowedOrigins:   origins,
+		AllowedMethods:   connectcors.AllowedMethods(),
+		AllowedHeaders:   append(connectcors.AllowedHeaders(), "Authorization"),
+		ExposedHeaders:   append(connectcors.ExposedHeaders(), "Retry-After"),
+		AllowCredentials: !any,
+		MaxAge:           7200,
+	})
+	return c.Handler(h)
+}

@@ -1,0 +1,28 @@
+package api
+
+import (
+	"context"
+
+	"connectrpc.com/connect"
+	"github.com/uptrace/bun"
+
+	"github.com/pyairtable/pyairtable/server/access"
+	"github.com/pyairtable/pyairtable/server/idempotency"
+)
+
+type bunTx = bun.Tx
+
+// requestIDer is every mutating request: it carries a request_id.
+type requestIDer interface{ GetRequestId() string }
+
+// key returns the idempotency key of a mutating call.
+func key[T any, PT interface {
+	*T
+	requestIDer
+}](_ context.Context, who *access.Principal, req *connect.Request[T]) idempotency.Key {
+	return idempotency.Key{
+		CallerID:  who.CallerID(),
+		RequestID: PT(req.Msg).GetRequestId(),
+		Procedure: req.Spec().Procedure,
+	}
+}

@@ -1,0 +1,209 @@
+// Package app assembles the server from its configuration: database and
+// migrations, cache and rate limits (Redis or in-process), the domain
+// services, and one HTTP handler that serves gRPC, gRPC-Web and Connect
+// beside health checks, reflection and metrics.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/rueidis"
+
+	"github.com/pyairtable/pyairtable/server/access"
+	"github.com/pyairtable/pyairtable/server/api"
+	"github.com/pyairtable/pyairtable/server/auth"
+	"github.com/pyairtable/pyairtable/server/cache"
+	"github.com/pyairtable/pyairtable/server/config"
+	"github.com/pyairtable/pyairtable/server/idempotency"
+	"github.com/pyairtable/pyairtable/server/pagetoken"
+	"github.com/pyairtable/pyairtable/server/ratelimit"
+	"github.com/pyairtable/pyairtable/server/storage"
+	"github.com/pyairtable/pyairtable/server/workspace"
+)
+
+// Server is an assembled PyAirtable server.
+type Server struct {
+	Config     config.Config
+	DB         *storage.DB
+	Tokens     *auth.Service
+	Workspaces *workspace.Service
+	Registry   *prometheus.Registry
+	CacheStats *cache.Metrics
+
+	log     *slog.Logger
+	redis   rueidis.Client
+	handler http.Handler
+	stop    context.CancelFunc
+	done    chan struct{}
+}
+
+// New opens the database (running migrations), connects to Redis when
+// configured and builds the handler. Close releases what it opened.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+	db, err := storage.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Config: cfg, DB: db, log: log, done: make(chan struct{})}
+	if err := s.build(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) build(ctx context.Context) error {
+	cfg := s.Config
+	if err := s.DB.Migrate(ctx, storage.Metadata); err != nil {
+		return err
+	}
+	key, err := secretKey(ctx, s.DB, cfg.SecretKey)
+	if err != nil {
+		return err
+	}
+	pages := pagetoken.New(key)
+
+	s.Registry = prometheus.NewRegistry()
+	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.CacheStats = cache.NewMetrics(s.Registry)
+
+	var tokenCache cache.Cache
+	var perCaller, perAddress api.Limiter
+	callerRate, addressRate := rateOf(cfg.RateLimit, cfg.RateBurst), rateOf(cfg.AnonRateLimit, cfg.AnonRateBurst)
+	if cfg.RedisURL != "" {
+		s.redis, err = cache.OpenRedis(cfg.RedisURL)
+		if err != nil {
+			return fmt.Errorf("connect to Redis: %w", err)
+		}
+		tokenCache = cache.NewRedis(s.redis, "token", "pyairtable:", s.CacheStats)
+		if callerRate != nil {
+			perCaller = ratelimit.NewRedis(s.redis, "pyairtable:rl:", *callerRate)
+		}
+		if addressRate != nil {
+			perAddress = ratelimit.NewRedis(s.redis, "pyairtable:rl:", *addressRate)
+		}
+	} else {
+		tokenCache = cache.NewMemory("token", s.CacheStats)
+		if callerRate != nil {
+			perCaller = ratelimit.NewMemory(*callerRate)
+		}
+		if addressRate != nil {
+			perAddress = ratelimit.NewMemory(*addressRate)
+		}
+	}
+
+	s.Tokens = auth.NewService(s.DB, tokenCache, pages, s.log)
+	s.Workspaces = workspace.NewService(s.DB, pages)
+	policy, err := access.NewPolicy(s.Workspaces, api.Services...)
+	if err != nil {
+		return fmt.Errorf("access declarations: %w", err)
+	}
+	s.handler = api.NewHandler(api.Deps{
+		DB: s.DB, Log: s.log, Registry: s.Registry, Tokens: s.Tokens, Workspaces: s.Workspaces,
+		Policy: policy, PerCaller: perCaller, PerAddress: perAddress,
+		CORSOrigins: cfg.CORSOrigins, MaxRequestBytes: cfg.MaxRequestBytes, MaxResponseBytes: cfg.MaxResponseBytes,
+	})
+
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stop = stop
+	go s.janitor(bg)
+	return nil
+}
+
+// rateOf turns requests per second and a burst into a rate; nil turns the
+// limit off.
+func rateOf(perSecond float64, burst int) *ratelimit.Rate {
+	if perSecond <= 0 {
+		return nil
+	}
+	// Requests per 1000 s keeps three decimals of a fractional rate.
+	return &ratelimit.Rate{Requests: max(1, int(math.Round(perSecond*1000))), Per: 1000 * time.Second, Burst: max(burst, 1)}
+}
+
+// janitor removes expired request records every hour.
+func (s *Server) janitor(ctx context.Context) {
+	defer close(s.done)
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := idempotency.Purge(ctx, s.DB, 2*idempotency.Retention); err != nil && ctx.Err() == nil {
+			s.log.Warn("purge request records", "err", err)
+		} else if n > 0 {
+			s.log.Info("purged request records", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Handler serves the API, health checks, reflection and /metrics.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve serves on ln until ctx ends, then shuts down gracefully, giving
+// calls in flight the configured time.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetHTTP2(true)
+	protocols.SetUnencryptedHTTP2(true)
+	srv := &http.Server{
+		Handler:           s.handler,
+		Protocols:         &protocols,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       s.Config.ReadTimeout,
+		WriteTimeout:      s.Config.WriteTimeout,
+		IdleTimeout:       s.Config.IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	if s.Config.TLSCertFile != "" {
+		cert, err := tls.LoadX509KeyPair(s.Config.TLSCertFile, s.Config.TLSKeyFile)
+		if err != nil {
+			return fmt.Errorf("load TLS certificate: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "grace", s.Config.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.Config.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// Close stops background work and closes Redis and the database.
+func (s *Server) Close() {
+	if s.stop != nil {
+		s.stop()
+		<-s.done
+	}
+	if s.redis != nil {
+		s.redis.Close()
+	}
+	_ = s.DB.Close()
+}

@@ -1,0 +1,241 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/pyairtable/pyairtable/server/access"
+	"github.com/pyairtable/pyairtable/server/apperr"
+	"github.com/pyairtable/pyairtable/server/ids"
+	"github.com/pyairtable/pyairtable/server/pagetoken"
+)
+
+// secretLength is the number of random characters after the dot: about 238
+// bits, so a plain SHA-256 of the secret is a safe stored form.
+const secretLength = 40
+
+// NewToken describes a token to create.
+type NewToken struct {
+	Name         string
+	Scopes       []string
+	WorkspaceIDs []string
+	BaseIDs      []string
+	ExpiresAt    *time.Time
+}
+
+// hashSecret returns the stored form of a token's secret part.
+func hashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateToken creates a token for the caller inside tx and returns it with
+// its full secret ("pat….secret"), which is not kept. A token-authenticated
+// caller may only create a token within its own scopes, workspaces, bases
+// and expiry: otherwise PermissionDenied (reason TOKEN_REACH_EXCEEDED).
+// A token without an expiry made by an expiring token inherits that expiry.
+func (s *Service) CreateToken(ctx context.Context, tx bun.IDB, who *access.Principal, in NewToken) (*Token, string, error) {
+	if err := withinReach(who, &in); err != nil {
+		return nil, "", err
+	}
+	if err := s.checkWorkspaces(ctx, tx, who.UserID, in.WorkspaceIDs); err != nil {
+		return nil, "", err
+	}
+	now := s.now()
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
+		return nil, "", apperr.Invalid("expire_time", "timestamp.gt_now", "must be in the future")
+	}
+	secret := ids.Random(secretLength)
+	t := &Token{
+		ID:           ids.New(ids.Token),
+		UserID:       who.UserID,
+		Name:         in.Name,
+		SecretHash:   hashSecret(secret),
+		Scopes:       sorted(in.Scopes),
+		WorkspaceIDs: sorted(in.WorkspaceIDs),
+		BaseIDs:      sorted(in.BaseIDs),
+		ExpiresAt:    utc(in.ExpiresAt),
+		CreatedBy:    who.CallerID(),
+		CreatedAt:    now,
+	}
+	if _, err := tx.NewInsert().Model(t).Exec(ctx); err != nil {
+		return nil, "", apperr.Wrap(err, "store token")
+	}
+	return t, t.ID + "." + secret, nil
+}
+
+// withinReach refuses a token broader than the calling token.
+func withinReach(who *access.Principal, in *NewToken) error {
+	if who.TokenID == "" {
+		return nil
+	}
+	exceeded := func(what, value string) error {
+		return apperr.New(apperr.PermissionDenied, "TOKEN_REACH_EXCEEDED",
+			"a token can only create tokens within its own reach: %s %s is beyond this token's", what, value).
+			With(what, value)
+	}
+	for _, sc := range in.Scopes {
+		if !who.HasScope(sc) {
+			return exceeded("scope", sc)
+		}
+	}
+	if len(who.WorkspaceIDs) > 0 {
+		if len(in.WorkspaceIDs) == 0 {
+			return exceeded("workspace_ids", "(all workspaces)")
+		}
+		for _, w := range in.WorkspaceIDs {
+			if !slices.Contains(who.WorkspaceIDs, w) {
+				return exceeded("workspace_id", w)
+			}
+		}
+	}
+	if len(who.BaseIDs) > 0 {
+		if len(in.BaseIDs) == 0 {
+			return exceeded("base_ids", "(all bases)")
+		}
+		for _, b := range in.BaseIDs {
+			if !slices.Contains(who.BaseIDs, b) {
+				return exceeded("base_id", b)
+			}
+		}
+	}
+	if who.ExpiresAt != nil {
+		if in.ExpiresAt == nil {
+			in.ExpiresAt = who.ExpiresAt
+		} else if in.ExpiresAt.After(*who.ExpiresAt) {
+			return exceeded("expire_time", in.ExpiresAt.UTC().Format(time.RFC3339))
+		}
+	}
+	return nil
+}
+
+// checkWorkspaces refuses workspace restrictions the user is no member of,
+// which would make a token that reaches nothing.
+func (s *Service) checkWorkspaces(ctx context.Context, tx bun.IDB, userID string, wsIDs []string) error {
+	for i, w := range wsIDs {
+		n, err := tx.NewSelect().Table("members").Where("workspace_id = ? AND user_id = ?", w, userID).Count(ctx)
+		if err != nil {
+			return apperr.Wrap(err, "check workspace")
+		}
+		if n == 0 {
+			return apperr.Invalid(indexPath("workspace_ids", i), "workspace.member", "you are not a member of workspace "+w)
+		}
+	}
+	return nil
+}
+
+func indexPath(field string, i int) string {
+	return field + "[" + strconv.Itoa(i) + "]"
+}
+
+// TokenPage is a page of tokens.
+type TokenPage struct {
+	Tokens []*Token
+	Next   string
+}
+
+type tokenCursor struct {
+	CreatedAt time.Time `json:"c"`
+	ID        string    `json:"i"`
+	Revoked   bool      `json:"r"`
+}
+
+// ListTokens lists a user's tokens, newest first.
+func (s *Service) ListTokens(ctx context.Context, db bun.IDB, userID string, size int, pageToken string, showRevoked bool) (*TokenPage, error) {
+	size = pagetoken.Size(size)
+	q := db.NewSelect().Model((*Token)(nil)).Where("user_id = ?", userID)
+	if !showRevoked {
+		q = q.Where("revoked_at IS NULL")
+	}
+	if pageToken != "" {
+		var c tokenCursor
+		if err := s.pages.Decode(pageToken, "tokens:"+userID, &c); err != nil {
+			return nil, err
+		}
+		if c.Revoked != showRevoked {
+			return nil, pagetoken.ErrMismatch
+		}
+		q = q.Where("(created_at < ? OR (created_at = ? AND id < ?))", c.CreatedAt, c.CreatedAt, c.ID)
+	}
+	var rows []*Token
+	if err := q.Order("created_at DESC", "id DESC").Limit(int64(size+1)).Scan(ctx, &rows); err != nil {
+		return nil, apperr.Wrap(err, "list tokens")
+	}
+	page := &TokenPage{Tokens: rows}
+	if len(rows) > size {
+		last := rows[size-1]
+		page.Tokens = rows[:size]
+		next, err := s.pages.Encode("tokens:"+userID, tokenCursor{CreatedAt: last.CreatedAt, ID: last.ID, Revoked: showRevoked})
+		if err != nil {
+			return nil, err
+		}
+		page.Next = next
+	}
+	return page, nil
+}
+
+// RevokeToken revokes one of the user's tokens inside tx and drops it from
+// every server's cache. Revoking a revoked token returns it unchanged.
+func (s *Service) RevokeToken(ctx context.Context, tx bun.IDB, userID, tokenID string) (*Token, error) {
+	t := new(Token)
+	err := tx.NewSelect().Model(t).Where("id = ? AND user_id = ?", tokenID, userID).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.NotFoundf("token %q not found", tokenID).With("token_id", tokenID)
+	}
+	if err != nil {
+		return nil, apperr.Wrap(err, "load token")
+	}
+	if t.RevokedAt != nil {
+		return t, nil
+	}
+	now := s.now()
+	t.RevokedAt = &now
+	if _, err := tx.NewUpdate().Model(t).Column("revoked_at").WherePK().Exec(ctx); err != nil {
+		return nil, apperr.Wrap(err, "revoke token")
+	}
+	// The cache keeps a tombstone, so a server that reads the row before this
+	// transaction commits cannot put the old entry back.
+	if err := s.cache.Invalidate(ctx, cacheKey(tokenID)); err != nil {
+		return nil, apperr.Wrap(err, "invalidate token cache")
+	}
+	return t, nil
+}
+
+// InvalidateUser drops every cached token of a user, after a change to the
+// user that affects access (deactivation, administrator rights).
+func (s *Service) InvalidateUser(ctx context.Context, db bun.IDB, userID string) error {
+	var tokenIDs []string
+	if err := db.NewSelect().Table("tokens").Column("id").Where("user_id = ?", userID).Scan(ctx, &tokenIDs); err != nil {
+		return apperr.Wrap(err, "list user tokens")
+	}
+	if len(tokenIDs) == 0 {
+		return nil
+	}
+	keys := make([]string, len(tokenIDs))
+	for i, id := range tokenIDs {
+		keys[i] = cacheKey(id)
+	}
+	return s.cache.Invalidate(ctx, keys...)
+}
+
+func sorted(in []string) StringList {
+	out := slices.Clone(in)
+	slices.Sort(out)
+	return StringList(slices.Compact(out))
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC().Truncate(time.Microsecond)
+	return &u
+}
