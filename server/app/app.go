@@ -85,12 +85,12 @@ func (s *Server) build(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("connect to Redis: %w", err)
 		}
-		tokenCache = cache.NewRedis(s.redis, "token", "pyairtable:", s.CacheStats)
+		tokenCache = cache.NewRedis(s.redis, "token", cfg.RedisPrefix, s.CacheStats)
 		if callerRate != nil {
-			perCaller = ratelimit.NewRedis(s.redis, "pyairtable:rl:", *callerRate)
+			perCaller = ratelimit.NewRedis(s.redis, cfg.RedisPrefix+"rl:c:", *callerRate)
 		}
 		if addressRate != nil {
-			perAddress = ratelimit.NewRedis(s.redis, "pyairtable:rl:", *addressRate)
+			perAddress = ratelimit.NewRedis(s.redis, cfg.RedisPrefix+"rl:a:", *addressRate)
 		}
 	} else {
 		tokenCache = cache.NewMemory("token", s.CacheStats)

@@ -17,6 +17,7 @@ type Config struct {
 	Addr             string
 	DatabaseURL      string
 	RedisURL         string
+	RedisPrefix      string
 	CORSOrigins      []string
 	SecretKey        string
 	LogFormat        string
@@ -83,6 +84,7 @@ var Settings = []Setting{
 	{"addr", "PYAIRTABLE_ADDR", ":8080", "address to listen on (gRPC, gRPC-Web and Connect on one port)", str(func(c *Config) *string { return &c.Addr })},
 	{"database-url", "PYAIRTABLE_DATABASE_URL", "sqlite:./data/pyairtable.db", "postgres://… selects PostgreSQL; sqlite:PATH selects SQLite", str(func(c *Config) *string { return &c.DatabaseURL })},
 	{"redis-url", "PYAIRTABLE_REDIS_URL", "", "redis://… for a shared cache and rate limits; empty: in-process (one server only)", str(func(c *Config) *string { return &c.RedisURL })},
+	{"redis-prefix", "PYAIRTABLE_REDIS_PREFIX", "pyairtable:", "prefix of every Redis key, so instances can share one Redis", str(func(c *Config) *string { return &c.RedisPrefix })},
 	{"cors-origins", "PYAIRTABLE_CORS_ORIGINS", "", "comma-separated browser origins allowed to call the API, or * for any; empty: none", func(c *Config, v string) error {
 		c.CORSOrigins = nil
 		for _, o := range strings.Split(v, ",") {

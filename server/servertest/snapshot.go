@@ -1,0 +1,53 @@
+package servertest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/pyairtable/pyairtable/server/storage"
+)
+
+// snapshotQueries read every metadata table in a stable order. Token use
+// times are left out: authenticating records them, even for a call that is
+// then refused.
+var snapshotQueries = []string{
+	"SELECT id, COALESCE(email, ''), display_name, avatar_url, time_zone, locale, preferences, admin, deactivated_at IS NULL, updated_at FROM users ORDER BY id",
+	"SELECT id, user_id, issuer, subject FROM identities ORDER BY id",
+	"SELECT id, user_id, name, scopes, workspace_ids, base_ids, revoked_at IS NULL FROM tokens ORDER BY id",
+	"SELECT id, user_id, revoked_at IS NULL FROM sessions ORDER BY id",
+	"SELECT id, name, description, updated_at FROM workspaces ORDER BY id",
+	"SELECT workspace_id, COALESCE(user_id, ''), COALESCE(email, ''), role FROM members ORDER BY workspace_id, COALESCE(email, ''), COALESCE(user_id, '')",
+	"SELECT caller_id, request_id, procedure FROM idempotency_records ORDER BY caller_id, request_id",
+}
+
+// Snapshot returns the content of every metadata table as text, so a test
+// can prove that a refused call changed nothing.
+func Snapshot(t testing.TB, db *storage.DB) string {
+	t.Helper()
+	var b strings.Builder
+	for _, q := range snapshotQueries {
+		rows, err := db.QueryContext(context.Background(), q)
+		if err != nil {
+			t.Fatalf("snapshot %q: %v", q, err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintln(&b, vals...)
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString("--\n")
+	}
+	return b.String()
+}
