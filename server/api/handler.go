@@ -56,6 +56,8 @@ func NewHandler(d Deps) http.Handler {
 			validate.NewInterceptor(),
 			authorize(d.Policy),
 		),
+		connect.WithCodec(strictJSON{name: "json"}),
+		connect.WithCodec(strictJSON{name: "json; charset=utf-8"}),
 		connect.WithReadMaxBytes(d.MaxRequestBytes),
 		connect.WithSendMaxBytes(d.MaxResponseBytes),
 	}

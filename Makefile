@@ -1,0 +1,60 @@
+# Developer commands. `make test` is the whole suite, as CI runs it.
+SHELL := /bin/bash
+GO ?= go
+BUF := node_modules/.bin/buf
+GENERATED := gen sdk/ts/src/gen
+
+.PHONY: run test check generate check-generated lint breaking baseline vet deps services go-test build
+
+## run: start the server on its embedded default (SQLite in ./data, no Redis)
+run:
+	$(GO) run ./server/cmd/pyairtable
+
+## build: build the server binary into bin/
+build:
+	$(GO) build -o bin/pyairtable ./server/cmd/pyairtable
+
+## test: everything CI checks: contract, generated code, vet, and every test
+test: deps services check go-test
+
+## deps: install the pinned npm tools and the TypeScript SDK's packages
+deps:
+	@[ -x $(BUF) ] || npm ci --no-audit --no-fund
+	@[ -d sdk/ts/node_modules ] || npm ci --no-audit --no-fund --prefix sdk/ts
+
+## services: make sure PostgreSQL and Redis answer (start them if stopped)
+services:
+	@bash scripts/services.sh
+
+## check: generated code up to date, contract lint/format/breaking, go vet, gofmt
+check: check-generated lint breaking vet
+
+## generate: regenerate gen/ and sdk/ts/src/gen from proto/
+generate:
+	rm -rf $(GENERATED)
+	$(BUF) generate
+
+check-generated: generate
+	@if [ -n "$$(git status --porcelain -- $(GENERATED))" ]; then \
+		git status --porcelain -- $(GENERATED); \
+		echo "generated code differs from proto/: run 'make generate' and commit the result" >&2; exit 1; fi
+
+lint:
+	$(BUF) lint
+	$(BUF) format -d --exit-code
+
+## breaking: the contract must stay compatible with the released baseline
+breaking:
+	$(BUF) breaking proto --against .ci/contract-baseline.binpb
+
+## baseline: record the current contract as the released baseline
+baseline:
+	$(BUF) build proto -o .ci/contract-baseline.binpb
+
+vet:
+	$(GO) vet ./...
+	@if [ -n "$$(gofmt -l server sdk/go 2>/dev/null)" ]; then gofmt -l server; echo "run gofmt -w" >&2; exit 1; fi
+
+## go-test: the Go tests (with the race detector) on SQLite and PostgreSQL, in-process cache and Redis
+go-test:
+	$(GO) test -race -count=1 -timeout 20m ./...
