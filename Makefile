@@ -4,7 +4,7 @@ GO ?= go
 BUF := node_modules/.bin/buf
 GENERATED := gen sdk/ts/src/gen
 
-.PHONY: run test check generate check-generated lint breaking baseline vet deps services go-test build
+.PHONY: ts-check run test check generate check-generated lint breaking baseline vet deps services go-test build
 
 ## run: start the server on its embedded default (SQLite in ./data, no Redis)
 run:
@@ -27,7 +27,7 @@ services:
 	@bash scripts/services.sh
 
 ## check: generated code up to date, contract lint/format/breaking, go vet, gofmt
-check: check-generated lint breaking vet
+check: check-generated lint breaking vet ts-check
 
 ## generate: regenerate gen/ and sdk/ts/src/gen from proto/
 generate:
@@ -50,6 +50,10 @@ breaking:
 ## baseline: record the current contract as the released baseline
 baseline:
 	$(BUF) build proto -o .ci/contract-baseline.binpb
+
+## ts-check: type-check the TypeScript SDK and its tests
+ts-check:
+	npm run --prefix sdk/ts typecheck
 
 vet:
 	$(GO) vet ./...

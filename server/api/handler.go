@@ -3,6 +3,7 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"connectrpc.com/connect"
 	connectcors "connectrpc.com/cors"
@@ -66,13 +67,12 @@ func NewHandler(d Deps) http.Handler {
 	mux.Handle(authv1connect.NewAuthServiceHandler(&authHandler{db: d.DB, tokens: d.Tokens}, opts...))
 	mux.Handle(workspacev1connect.NewWorkspaceServiceHandler(&workspaceHandler{db: d.DB, svc: d.Workspaces}, opts...))
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(Services...)))
-	reflector := grpcreflect.NewStaticReflector(Services...)
+	reflector := grpcreflect.NewStaticReflector(append(slices.Clone(Services), grpchealth.HealthV1ServiceName)...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 	mux.Handle("/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry}))
 	return withCORS(d.CORSOrigins, mux)
 }
-
 
 // withCORS lets the configured browser origins call the API, with the
 // headers gRPC-Web and Connect use allowed and exposed. Credentials

@@ -1,0 +1,104 @@
+import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
+
+import { AuthService } from "./gen/pyairtable/auth/v1/auth_service_pb.js";
+import { UserService } from "./gen/pyairtable/user/v1/user_service_pb.js";
+import { WorkspaceService } from "./gen/pyairtable/workspace/v1/workspace_service_pb.js";
+
+/**
+ * The wire protocol a client speaks. Both work from browsers and from Node:
+ *
+ * - `"grpc-web"`: gRPC-Web with binary messages.
+ * - `"connect"`: the Connect protocol with JSON messages, readable in a
+ *   browser's network panel.
+ */
+export type Protocol = "grpc-web" | "connect";
+
+/** Options of {@link createPyAirtable}. */
+export interface PyAirtableOptions {
+  /**
+   * The server's base URL, such as `"https://pyairtable.example.com"` or
+   * `"http://127.0.0.1:8080"`. Calls go to `<baseUrl>/<service>/<method>`.
+   */
+  baseUrl: string;
+  /**
+   * A personal access token (`pat….…`), sent as `Authorization: Bearer`.
+   * Leave it out to call without credentials, for example from a browser
+   * that signs in with a session cookie.
+   */
+  token?: string | undefined;
+  /** The wire protocol; `"grpc-web"` when left out. */
+  transport?: Protocol | undefined;
+  /**
+   * The fetch implementation to use, for example one that sets
+   * `credentials: "include"` so that a session cookie is sent. The global
+   * `fetch` when left out.
+   */
+  fetch?: typeof globalThis.fetch | undefined;
+}
+
+/** Typed clients for every PyAirtable service, sharing one transport. */
+export interface PyAirtable {
+  /** pyairtable.user.v1.UserService: the current user and profiles. */
+  readonly users: Client<typeof UserService>;
+  /** pyairtable.auth.v1.AuthService: personal access tokens. */
+  readonly auth: Client<typeof AuthService>;
+  /** pyairtable.workspace.v1.WorkspaceService: workspaces and members. */
+  readonly workspaces: Client<typeof WorkspaceService>;
+  /** The transport the clients use, for creating further clients. */
+  readonly transport: Transport;
+}
+
+/**
+ * Returns an interceptor that sends `Authorization: Bearer <token>` on every
+ * call. An empty token sends nothing.
+ */
+export function bearerToken(token: string): Interceptor {
+  return (next) => (req) => {
+    if (token !== "") {
+      req.header.set("Authorization", `Bearer ${token}`);
+    }
+    return next(req);
+  };
+}
+
+/**
+ * Creates clients for a PyAirtable server.
+ *
+ * ```ts
+ * const api = createPyAirtable({ baseUrl: "http://127.0.0.1:8080", token });
+ * const { user } = await api.users.getCurrentUser({});
+ * ```
+ *
+ * Failed calls reject with a `ConnectError`; read its reason with
+ * {@link errorReason} and its field violations with {@link fieldViolations}.
+ */
+export function createPyAirtable(options: PyAirtableOptions): PyAirtable {
+  const protocol = options.transport ?? "grpc-web";
+  const interceptors: Interceptor[] = [];
+  if (options.token !== undefined) {
+    interceptors.push(bearerToken(options.token));
+  }
+  const common = {
+    baseUrl: options.baseUrl,
+    interceptors,
+    ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+  };
+  let transport: Transport;
+  switch (protocol) {
+    case "grpc-web":
+      transport = createGrpcWebTransport(common);
+      break;
+    case "connect":
+      transport = createConnectTransport(common);
+      break;
+    default:
+      throw new TypeError(`unknown transport ${JSON.stringify(protocol satisfies never)}: want "grpc-web" or "connect"`);
+  }
+  return {
+    users: createClient(UserService, transport),
+    auth: createClient(AuthService, transport),
+    workspaces: createClient(WorkspaceService, transport),
+    transport,
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * The PyAirtable TypeScript SDK: typed clients for every service over
+ * gRPC-Web or the Connect protocol, and helpers that read the error details
+ * the server attaches to failed calls.
+ *
+ * @packageDocumentation
+ */
+
+export { bearerToken, createPyAirtable, type Protocol, type PyAirtable, type PyAirtableOptions } from "./client.js";
+export { errorInfo, errorReason, fieldViolations, formatFieldPath, type FieldViolation } from "./errors.js";
+
+export { Code, ConnectError } from "@connectrpc/connect";
+
+export * from "./gen/pyairtable/common/v1/access_pb.js";
+export * from "./gen/pyairtable/common/v1/errors_pb.js";
+export * from "./gen/pyairtable/common/v1/request_id_pb.js";
+export * from "./gen/pyairtable/common/v1/role_pb.js";
+export * from "./gen/pyairtable/user/v1/user_pb.js";
+export * from "./gen/pyairtable/user/v1/user_service_pb.js";
+export * from "./gen/pyairtable/auth/v1/token_pb.js";
+export * from "./gen/pyairtable/auth/v1/auth_service_pb.js";
+export * from "./gen/pyairtable/workspace/v1/workspace_pb.js";
+export * from "./gen/pyairtable/workspace/v1/workspace_service_pb.js";
+export {
+  FieldPathElementSchema,
+  FieldPathSchema,
+  ViolationSchema,
+  ViolationsSchema,
+  type FieldPath,
+  type FieldPathElement,
+  type Violation,
+  type Violations,
+} from "./gen/buf/validate/validate_pb.js";

@@ -1,0 +1,79 @@
+// Calls a running PyAirtable server over both browser protocols. The server
+// and a token come from the environment:
+//
+//   PYAIRTABLE_URL=http://127.0.0.1:8080 PYAIRTABLE_TOKEN=pat… npm test
+//
+// server/e2e starts a fresh server and runs this file with both set.
+import { describe, expect, it } from "vitest";
+
+import { Code, ConnectError, createPyAirtable, errorReason, fieldViolations, type Protocol } from "../src/index.js";
+
+function requireEnv(name: string): string {
+  const v = process.env[name];
+  if (v === undefined || v === "") {
+    throw new Error(
+      `${name} is not set: these tests call a real server. Start one and run ` +
+        "`PYAIRTABLE_URL=http://127.0.0.1:8080 PYAIRTABLE_TOKEN=$(pyairtable token create --email you@example.com) npm test`, " +
+        "or run `go test ./server/e2e -run TestTypeScriptClient`, which does both.",
+    );
+  }
+  return v;
+}
+
+const baseUrl = requireEnv("PYAIRTABLE_URL");
+const token = requireEnv("PYAIRTABLE_TOKEN");
+
+/** Awaits a call that must fail and returns its error as a ConnectError. */
+async function rejection(call: Promise<unknown>): Promise<ConnectError> {
+  let result: unknown;
+  try {
+    result = await call;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConnectError);
+    return err as ConnectError;
+  }
+  throw new Error(`the call succeeded with ${JSON.stringify(result, (_, v) => (typeof v === "bigint" ? String(v) : v))}; want an error`);
+}
+
+const protocols: Protocol[] = ["grpc-web", "connect"];
+
+describe.each(protocols)("over %s", (transport) => {
+  const api = createPyAirtable({ baseUrl, token, transport });
+
+  it("GetCurrentUser returns the token's user", async () => {
+    const { user } = await api.users.getCurrentUser({});
+    expect(user?.id).toMatch(/^usr[A-Za-z0-9]{14}$/);
+  });
+
+  it("CreateWorkspace adds a workspace that ListWorkspaces returns", async () => {
+    const name = `ts ${transport} ${Date.now()} ${Math.random().toString(36).slice(2, 8)}`;
+    const { workspace } = await api.workspaces.createWorkspace({ name, description: "from the TypeScript SDK" });
+    expect(workspace?.id).toMatch(/^wsp[A-Za-z0-9]{14}$/);
+    expect(workspace?.name).toBe(name);
+
+    const ids: string[] = [];
+    let pageToken = "";
+    do {
+      const page = await api.workspaces.listWorkspaces({ pageSize: 1000, pageToken });
+      ids.push(...page.workspaces.map((w) => w.id));
+      pageToken = page.nextPageToken;
+    } while (pageToken !== "");
+    expect(ids).toContain(workspace?.id);
+  });
+
+  it("CreateWorkspace with an empty name is INVALID_ARGUMENT with a violation on name", async () => {
+    const err = await rejection(api.workspaces.createWorkspace({ name: "" }));
+    expect(err.code, err.message).toBe(Code.InvalidArgument);
+    expect(errorReason(err), err.message).toBe("INVALID_ARGUMENT");
+    const fields = fieldViolations(err);
+    expect(fields.map((v) => v.field)).toContain("name");
+    expect(fields.find((v) => v.field === "name")?.message).not.toBe("");
+  });
+
+  it("a bad token is UNAUTHENTICATED", async () => {
+    const bad = createPyAirtable({ baseUrl, token: "patAAAAAAAAAAAAAA.not-a-real-secret", transport });
+    const err = await rejection(bad.users.getCurrentUser({}));
+    expect(err.code, err.message).toBe(Code.Unauthenticated);
+    expect(errorReason(err)).toBe("INVALID_CREDENTIALS");
+  });
+});
