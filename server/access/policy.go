@@ -129,33 +129,45 @@ func RoleFromContext(ctx context.Context) Role {
 	return r
 }
 
-// Authorize checks a call against its declaration and returns a context
-// carrying the caller's role in the target workspace. Errors: Unauthenticated
-// without a caller; PermissionDenied for a missing scope, administrator
-// right or role; NotFound for a workspace the caller may not reach.
-func (p *Policy) Authorize(ctx context.Context, procedure string, req any) (context.Context, error) {
+// Admit checks what a call needs before its request is read: credentials,
+// the scope and administrator rights. Errors: Unauthenticated without a
+// caller; PermissionDenied for a missing scope or administrator right.
+func (p *Policy) Admit(ctx context.Context, procedure string) error {
 	rule, ok := p.rules[procedure]
 	if !ok {
 		// Unreachable for mounted services: NewPolicy read them all.
-		return ctx, apperr.New(apperr.Internal, "INTERNAL", "no access rule for %s", procedure)
+		return apperr.New(apperr.Internal, "INTERNAL", "no access rule for %s", procedure)
 	}
 	if rule.Public {
+		return nil
+	}
+	who, ok := FromContext(ctx)
+	if !ok {
+		return apperr.New(apperr.Unauthenticated, "UNAUTHENTICATED",
+			"this call needs credentials: send \"Authorization: Bearer <token>\"")
+	}
+	if rule.Scope != "" && !who.HasScope(rule.Scope) {
+		return apperr.New(apperr.PermissionDenied, "MISSING_SCOPE",
+			"the token lacks the %q scope this call needs; create a token with it", rule.Scope).With("scope", rule.Scope)
+	}
+	if rule.Admin && !who.Admin {
+		return apperr.New(apperr.PermissionDenied, "ADMIN_REQUIRED", "only an instance administrator may do this")
+	}
+	return nil
+}
+
+// Authorize checks the workspace a call is about, after Admit and request
+// validation, and returns a context carrying the caller's role there.
+// Errors: NotFound for a workspace the caller may not reach (not a member,
+// or outside the token's workspaces); PermissionDenied for a role too low.
+func (p *Policy) Authorize(ctx context.Context, procedure string, req any) (context.Context, error) {
+	rule, ok := p.rules[procedure]
+	if !ok || rule.WorkspaceField == "" {
 		return ctx, nil
 	}
 	who, ok := FromContext(ctx)
 	if !ok {
-		return ctx, apperr.New(apperr.Unauthenticated, "UNAUTHENTICATED",
-			"this call needs credentials: send \"Authorization: Bearer <token>\"")
-	}
-	if rule.Scope != "" && !who.HasScope(rule.Scope) {
-		return ctx, apperr.New(apperr.PermissionDenied, "MISSING_SCOPE",
-			"the token lacks the %q scope this call needs; create a token with it", rule.Scope).With("scope", rule.Scope)
-	}
-	if rule.Admin && !who.Admin {
-		return ctx, apperr.New(apperr.PermissionDenied, "ADMIN_REQUIRED", "only an instance administrator may do this")
-	}
-	if rule.WorkspaceField == "" {
-		return ctx, nil
+		return ctx, apperr.New(apperr.Unauthenticated, "UNAUTHENTICATED", "this call needs credentials")
 	}
 	msg, ok := req.(proto.Message)
 	if !ok {

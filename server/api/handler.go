@@ -44,6 +44,8 @@ type Deps struct {
 	CORSOrigins []string
 	// MaxRequestBytes and MaxResponseBytes bound one message.
 	MaxRequestBytes, MaxResponseBytes int
+	// Mount adds further HTTP routes (the browser login flow).
+	Mount func(*http.ServeMux)
 }
 
 // NewHandler returns the server's HTTP handler: the services over gRPC,
@@ -54,6 +56,7 @@ func NewHandler(d Deps) http.Handler {
 		connect.WithInterceptors(
 			observe(d.Log, NewMetrics(d.Registry)),
 			authenticate(d.Tokens, d.PerCaller, d.PerAddress),
+			admit(d.Policy),
 			validate.NewInterceptor(),
 			authorize(d.Policy),
 		),
@@ -70,6 +73,9 @@ func NewHandler(d Deps) http.Handler {
 	reflector := grpcreflect.NewStaticReflector(append(slices.Clone(Services), grpchealth.HealthV1ServiceName)...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	if d.Mount != nil {
+		d.Mount(mux)
+	}
 	mux.Handle("/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry}))
 	return withCORS(d.CORSOrigins, mux)
 }

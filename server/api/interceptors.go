@@ -21,9 +21,10 @@ import (
 
 // Authenticator turns request headers into a caller.
 type Authenticator interface {
-	// Authenticate returns the caller named by the headers, nil when they
-	// carry no credentials, or an Unauthenticated error for bad ones.
-	Authenticate(ctx context.Context, h http.Header) (*access.Principal, error)
+	// Authenticate returns the caller named by the request's method and
+	// headers, nil when they carry no credentials, or an Unauthenticated
+	// error for bad ones.
+	Authenticate(ctx context.Context, method string, h http.Header) (*access.Principal, error)
 }
 
 // Limiter decides whether a key may make one more call.
@@ -78,7 +79,7 @@ func observe(log *slog.Logger, m *Metrics) connect.UnaryInterceptorFunc {
 func authenticate(auth Authenticator, perCaller, perAddress Limiter) connect.UnaryInterceptorFunc {
 	return func(next connect.UnaryFunc) connect.UnaryFunc {
 		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			who, authErr := auth.Authenticate(ctx, req.Header())
+			who, authErr := auth.Authenticate(ctx, req.HTTPMethod(), req.Header())
 			if who != nil {
 				if err := limit(ctx, perCaller, "c:"+who.CallerID()); err != nil {
 					return nil, err
@@ -127,7 +128,21 @@ func limit(ctx context.Context, l Limiter, key string) error {
 	return ce
 }
 
-// authorize enforces the access declaration of the called RPC.
+// admit enforces the credentials, scope and administrator parts of the
+// called RPC's access declaration, before the request is validated.
+func admit(policy *access.Policy) connect.UnaryInterceptorFunc {
+	return func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			if err := policy.Admit(ctx, req.Spec().Procedure); err != nil {
+				return nil, err
+			}
+			return next(ctx, req)
+		}
+	}
+}
+
+// authorize enforces the workspace part of the access declaration, once
+// the request is known to be valid.
 func authorize(policy *access.Policy) connect.UnaryInterceptorFunc {
 	return func(next connect.UnaryFunc) connect.UnaryFunc {
 		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {

@@ -49,7 +49,7 @@ func (h *authHandler) ListTokens(ctx context.Context, req *connect.Request[authv
 	if err != nil {
 		return nil, err
 	}
-	page, err := h.tokens.ListTokens(ctx, h.db, who.UserID, int(req.Msg.GetPageSize()), req.Msg.GetPageToken(), req.Msg.GetShowRevoked())
+	page, err := h.tokens.ListTokens(ctx, h.db, who, int(req.Msg.GetPageSize()), req.Msg.GetPageToken(), req.Msg.GetShowRevoked())
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func (h *authHandler) RevokeToken(ctx context.Context, req *connect.Request[auth
 	}
 	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), req.Msg,
 		func(ctx context.Context, tx bunTx) (*authv1.RevokeTokenResponse, error) {
-			t, err := h.tokens.RevokeToken(ctx, tx, who.UserID, req.Msg.GetTokenId())
+			t, err := h.tokens.RevokeToken(ctx, tx, who, req.Msg.GetTokenId())
 			if err != nil {
 				return nil, err
 			}

@@ -38,7 +38,7 @@ func (h *userHandler) GetUser(ctx context.Context, req *connect.Request[userv1.G
 		return nil, err
 	}
 	id := req.Msg.GetUserId()
-	ok, err := user.Visible(ctx, h.db, who.UserID, who.Admin, id)
+	ok, err := user.Visible(ctx, h.db, who.UserID, who.Admin, who.WorkspaceIDs, id)
 	if err != nil {
 		return nil, err
 	}
@@ -58,13 +58,17 @@ func (h *userHandler) UpdateUser(ctx context.Context, req *connect.Request[userv
 		return nil, err
 	}
 	m := req.Msg
-	if m.GetUserId() != who.UserID && !who.Admin {
-		if ok, err := user.Visible(ctx, h.db, who.UserID, false, m.GetUserId()); err != nil {
+	if m.GetUserId() != who.UserID {
+		ok, err := user.Visible(ctx, h.db, who.UserID, who.Admin, who.WorkspaceIDs, m.GetUserId())
+		if err != nil {
 			return nil, err
-		} else if !ok {
+		}
+		if !ok {
 			return nil, apperr.NotFoundf("user %q not found", m.GetUserId()).With("user_id", m.GetUserId())
 		}
-		return nil, apperr.New(apperr.PermissionDenied, "NOT_YOURSELF", "you can only change your own profile")
+		if !who.Admin {
+			return nil, apperr.New(apperr.PermissionDenied, "NOT_YOURSELF", "you can only change your own profile")
+		}
 	}
 	patch := user.Patch{DisplayName: m.DisplayName, AvatarURL: m.AvatarUrl, TimeZone: m.TimeZone, Locale: m.Locale}
 	if m.Preferences != nil {
@@ -88,6 +92,11 @@ func (h *userHandler) DeactivateUser(ctx context.Context, req *connect.Request[u
 	who, err := caller(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if ok, err := user.Visible(ctx, h.db, who.UserID, who.Admin, who.WorkspaceIDs, req.Msg.GetUserId()); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, apperr.NotFoundf("user %q not found", req.Msg.GetUserId()).With("user_id", req.Msg.GetUserId())
 	}
 	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), req.Msg,
 		func(ctx context.Context, tx bunTx) (*userv1.DeactivateUserResponse, error) {

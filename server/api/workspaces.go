@@ -8,6 +8,7 @@ import (
 	workspacev1 "github.com/pyairtable/pyairtable/gen/pyairtable/workspace/v1"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/workspace/v1/workspacev1connect"
 	"github.com/pyairtable/pyairtable/server/access"
+	"github.com/pyairtable/pyairtable/server/apperr"
 	"github.com/pyairtable/pyairtable/server/idempotency"
 	"github.com/pyairtable/pyairtable/server/storage"
 	"github.com/pyairtable/pyairtable/server/user"
@@ -25,6 +26,10 @@ func (h *workspaceHandler) CreateWorkspace(ctx context.Context, req *connect.Req
 	who, err := caller(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if len(who.WorkspaceIDs) > 0 || len(who.BaseIDs) > 0 {
+		return nil, apperr.New(apperr.PermissionDenied, "TOKEN_RESTRICTED",
+			"a token limited to some workspaces or bases cannot create workspaces; use an unrestricted token")
 	}
 	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), req.Msg,
 		func(ctx context.Context, tx bunTx) (*workspacev1.CreateWorkspaceResponse, error) {

@@ -27,6 +27,7 @@ import (
 	"github.com/pyairtable/pyairtable/server/idempotency"
 	"github.com/pyairtable/pyairtable/server/pagetoken"
 	"github.com/pyairtable/pyairtable/server/ratelimit"
+	"github.com/pyairtable/pyairtable/server/signin"
 	"github.com/pyairtable/pyairtable/server/storage"
 	"github.com/pyairtable/pyairtable/server/workspace"
 )
@@ -39,6 +40,8 @@ type Server struct {
 	Workspaces *workspace.Service
 	Registry   *prometheus.Registry
 	CacheStats *cache.Metrics
+	// SignIn is the OIDC provider; nil when OIDC is not configured.
+	SignIn *signin.Provider
 
 	log     *slog.Logger
 	redis   rueidis.Client
@@ -103,6 +106,22 @@ func (s *Server) build(ctx context.Context) error {
 	}
 
 	s.Tokens = auth.NewService(s.DB, tokenCache, pages, s.log)
+	s.Tokens.SetSessionPolicy(auth.SessionPolicy{Idle: cfg.SessionIdleTimeout, MaxAge: cfg.SessionMaxAge})
+	flow := &signin.Flow{DB: s.DB, Sessions: s.Tokens, CookieSecure: cfg.CookieSecure, Log: s.log}
+	if cfg.OIDCIssuer != "" {
+		s.SignIn = signin.NewProvider(signin.Config{
+			Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
+			RedirectURL: cfg.OIDCRedirectURL, Audiences: cfg.OIDCAudiences, AllowedDomains: cfg.OIDCAllowedDomains,
+			NameClaim: cfg.OIDCNameClaim, PostLoginURL: cfg.OIDCPostLoginURL, Scopes: cfg.OIDCScopes,
+			AllowedOrigins: cfg.CORSOrigins,
+		})
+		s.Tokens.SetIDTokens(s.SignIn)
+		flow.Provider = s.SignIn
+		// Discover now so the first sign-in is fast; failures are retried on use.
+		if err := s.SignIn.Warm(ctx); err != nil {
+			s.log.Warn("OIDC issuer not reachable yet; will retry on first use", "issuer", cfg.OIDCIssuer, "err", err)
+		}
+	}
 	s.Workspaces = workspace.NewService(s.DB, pages)
 	policy, err := access.NewPolicy(s.Workspaces, api.Services...)
 	if err != nil {
@@ -112,6 +131,7 @@ func (s *Server) build(ctx context.Context) error {
 		DB: s.DB, Log: s.log, Registry: s.Registry, Tokens: s.Tokens, Workspaces: s.Workspaces,
 		Policy: policy, PerCaller: perCaller, PerAddress: perAddress,
 		CORSOrigins: cfg.CORSOrigins, MaxRequestBytes: cfg.MaxRequestBytes, MaxResponseBytes: cfg.MaxResponseBytes,
+		Mount: flow.Mount,
 	})
 
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))

@@ -101,7 +101,7 @@ func TestTokenLookupsAreCachedAndRevocationIsImmediate(t *testing.T) {
 			t.Fatalf("token %s / secret %s: the secret must not be stored", tok.SecretHash, secret)
 		}
 		for i := range 3 {
-			p, err := f.svc.Authenticate(ctx, header(secret))
+			p, err := f.svc.Authenticate(ctx, "POST", header(secret))
 			if err != nil || p.UserID != f.userID || p.TokenID != tok.ID || !p.HasScope(access.ScopeWorkspacesRead) || p.HasScope(access.ScopeWorkspacesWrite) {
 				t.Fatalf("call %d: %+v, %v", i, p, err)
 			}
@@ -110,17 +110,17 @@ func TestTokenLookupsAreCachedAndRevocationIsImmediate(t *testing.T) {
 			t.Fatalf("cache: %v misses, %v hits; want 1 and 2", f.metrics.Misses("token"), f.metrics.Hits("token"))
 		}
 		// A wrong secret for a known id is refused, even from the cache.
-		p, err := f.svc.Authenticate(ctx, header(tok.ID+"."+strings.Repeat("x", 40)))
+		p, err := f.svc.Authenticate(ctx, "POST", header(tok.ID+"."+strings.Repeat("x", 40)))
 		wantUnauthenticated(t, p, err)
 
 		err = f.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			_, err := f.svc.RevokeToken(ctx, tx, f.userID, tok.ID)
+			_, err := f.svc.RevokeToken(ctx, tx, &access.Principal{UserID: f.userID}, tok.ID)
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err = f.svc.Authenticate(ctx, header(secret))
+		p, err = f.svc.Authenticate(ctx, "POST", header(secret))
 		wantUnauthenticated(t, p, err)
 		if f.metrics.Invalidations("token") < 1 {
 			t.Fatal("revocation did not invalidate the cache")
@@ -137,11 +137,11 @@ func TestExpiredAndDeactivated(t *testing.T) {
 			Where("id = ?", tok.ID).Exec(ctx); err != nil {
 			t.Fatal(err)
 		}
-		p, err := f.svc.Authenticate(ctx, header(secret))
+		p, err := f.svc.Authenticate(ctx, "POST", header(secret))
 		wantUnauthenticated(t, p, err)
 
 		_, other := f.create(t, auth.NewToken{Name: "other", Scopes: access.AllScopes})
-		if _, err := f.svc.Authenticate(ctx, header(other)); err != nil {
+		if _, err := f.svc.Authenticate(ctx, "POST", header(other)); err != nil {
 			t.Fatal(err)
 		}
 		admin, err := user.Create(ctx, f.db, "root@example.com", "")
@@ -155,7 +155,7 @@ func TestExpiredAndDeactivated(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err = f.svc.Authenticate(ctx, header(other))
+		p, err = f.svc.Authenticate(ctx, "POST", header(other))
 		wantUnauthenticated(t, p, err)
 	})
 }
@@ -166,10 +166,10 @@ func TestMalformedCredentials(t *testing.T) {
 		for _, h := range []string{"Basic abc", "Bearer", "Bearer pat123.abc", "Bearer patAAAAAAAAAAAAAA." + strings.Repeat("y", 40), "Bearer eyJhbGciOiJub25lIn0.e30."} {
 			hd := http.Header{}
 			hd.Set("Authorization", h)
-			p, err := f.svc.Authenticate(ctx, hd)
+			p, err := f.svc.Authenticate(ctx, "POST", hd)
 			wantUnauthenticated(t, p, err)
 		}
-		p, err := f.svc.Authenticate(ctx, http.Header{})
+		p, err := f.svc.Authenticate(ctx, "POST", http.Header{})
 		if p != nil || err != nil {
 			t.Fatalf("no credentials: %v, %v; want nil, nil", p, err)
 		}
@@ -182,7 +182,7 @@ func TestLastUsedIsRecordedAtMostOnceAMinute(t *testing.T) {
 		tok, secret := f.create(t, auth.NewToken{Name: "ci", Scopes: access.AllScopes})
 		var first *time.Time
 		for i := range 3 {
-			if _, err := f.svc.Authenticate(ctx, header(secret)); err != nil {
+			if _, err := f.svc.Authenticate(ctx, "POST", header(secret)); err != nil {
 				t.Fatal(err)
 			}
 			var got auth.Token

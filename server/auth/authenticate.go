@@ -43,9 +43,22 @@ type Service struct {
 	log   *slog.Logger
 	now   func() time.Time
 
+	sessions SessionPolicy
+	idTokens IDTokenVerifier
+
 	mu       sync.Mutex
-	lastUsed map[string]time.Time // token id -> last write of last_used_at by this process
+	lastUsed map[string]time.Time // token or session id -> last write of its use time by this process
 }
+
+// IDTokenVerifier authenticates bearer ID tokens from an OIDC issuer.
+type IDTokenVerifier interface {
+	// Principal returns the caller of a valid ID token, provisioning the
+	// user on first sign-in; Unauthenticated for an invalid one.
+	Principal(ctx context.Context, db *storage.DB, raw string) (*access.Principal, error)
+}
+
+// SetIDTokens makes bearer ID tokens acceptable, verified by v.
+func (s *Service) SetIDTokens(v IDTokenVerifier) { s.idTokens = v }
 
 // NewService returns a Service over the database and the token cache.
 func NewService(db *storage.DB, cache Cache, pages *pagetoken.Codec, log *slog.Logger) *Service {
@@ -53,6 +66,7 @@ func NewService(db *storage.DB, cache Cache, pages *pagetoken.Codec, log *slog.L
 		db: db, cache: cache, pages: pages, log: log,
 		now:      func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 		lastUsed: map[string]time.Time{},
+		sessions: SessionPolicy{Idle: 7 * 24 * time.Hour, MaxAge: 30 * 24 * time.Hour},
 	}
 }
 
@@ -191,22 +205,45 @@ func (s *Service) touch(ctx context.Context, id string, now time.Time) {
 // writes in their own transaction.
 func (s *Service) DB() bun.IDB { return s.db }
 
-// Authenticate returns the caller named by the request headers: a personal
-// access token in "Authorization: Bearer …". Without credentials it returns
-// nil and no error; bad credentials are Unauthenticated.
-func (s *Service) Authenticate(ctx context.Context, h http.Header) (*access.Principal, error) {
+// Authenticate returns the caller named by the request: a personal access
+// token or an OIDC ID token in "Authorization: Bearer …" (told apart by
+// shape), or else the session cookie, which is only accepted on requests
+// another site could not forge (see csrfSafe). Without credentials it
+// returns nil and no error; bad credentials are Unauthenticated.
+func (s *Service) Authenticate(ctx context.Context, method string, h http.Header) (*access.Principal, error) {
 	v := strings.TrimSpace(h.Get("Authorization"))
 	if v == "" {
-		return nil, nil
+		return s.authenticateCookie(ctx, method, h)
 	}
 	scheme, cred, _ := strings.Cut(v, " ")
-	if !strings.EqualFold(scheme, "bearer") || strings.TrimSpace(cred) == "" {
+	cred = strings.TrimSpace(cred)
+	if !strings.EqualFold(scheme, "bearer") || cred == "" {
 		return nil, apperr.New(apperr.Unauthenticated, "INVALID_CREDENTIALS",
 			`the Authorization header must be "Bearer <token>"`)
 	}
-	cred = strings.TrimSpace(cred)
-	if IsPersonalAccessToken(cred) {
+	switch {
+	case IsPersonalAccessToken(cred):
 		return s.AuthenticateToken(ctx, cred)
+	case strings.Count(cred, ".") == 2:
+		if s.idTokens == nil {
+			return nil, apperr.New(apperr.Unauthenticated, "OIDC_NOT_CONFIGURED",
+				"this server does not accept ID tokens (no PYAIRTABLE_OIDC_ISSUER); use a personal access token")
+		}
+		return s.idTokens.Principal(ctx, s.db, cred)
+	default:
+		return nil, badCredentials()
 	}
-	return nil, badCredentials()
+}
+
+func (s *Service) authenticateCookie(ctx context.Context, method string, h http.Header) (*access.Principal, error) {
+	c, err := (&http.Request{Header: h}).Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, nil
+	}
+	if !csrfSafe(method, h) {
+		return nil, apperr.New(apperr.Unauthenticated, "CSRF_CHECK_FAILED",
+			"a call authenticated by the session cookie must send a Content-Type such as application/json, "+
+				"application/proto or application/grpc-web+proto, or a Connect-Protocol-Version header")
+	}
+	return s.AuthenticateSession(ctx, c.Value)
 }

@@ -117,6 +117,27 @@ func withinReach(who *access.Principal, in *NewToken) error {
 	return nil
 }
 
+// Reaches reports whether a caller's credentials reach a stored token: a
+// caller limited to workspaces or bases only sees and revokes tokens
+// limited within the same ones, never broader tokens of its user.
+func Reaches(who *access.Principal, t *Token) bool {
+	within := func(limit, got []string) bool {
+		if len(limit) == 0 {
+			return true
+		}
+		if len(got) == 0 {
+			return false
+		}
+		for _, g := range got {
+			if !slices.Contains(limit, g) {
+				return false
+			}
+		}
+		return true
+	}
+	return within(who.WorkspaceIDs, t.WorkspaceIDs) && within(who.BaseIDs, t.BaseIDs)
+}
+
 // checkWorkspaces refuses workspace restrictions the user is no member of,
 // which would make a token that reaches nothing.
 func (s *Service) checkWorkspaces(ctx context.Context, tx bun.IDB, userID string, wsIDs []string) error {
@@ -148,8 +169,11 @@ type tokenCursor struct {
 	Revoked   bool      `json:"r"`
 }
 
-// ListTokens lists a user's tokens, newest first.
-func (s *Service) ListTokens(ctx context.Context, db bun.IDB, userID string, size int, pageToken string, showRevoked bool) (*TokenPage, error) {
+// ListTokens lists the caller's tokens that its credentials reach, newest
+// first. A page may hold fewer tokens than asked for when some are out of
+// reach; next_page_token still says whether more follow.
+func (s *Service) ListTokens(ctx context.Context, db bun.IDB, who *access.Principal, size int, pageToken string, showRevoked bool) (*TokenPage, error) {
+	userID := who.UserID
 	size = pagetoken.Size(size)
 	q := db.NewSelect().Model((*Token)(nil)).Where("user_id = ?", userID)
 	if !showRevoked {
@@ -169,10 +193,14 @@ func (s *Service) ListTokens(ctx context.Context, db bun.IDB, userID string, siz
 	if err := q.Order("created_at DESC", "id DESC").Limit(int64(size+1)).Scan(ctx, &rows); err != nil {
 		return nil, apperr.Wrap(err, "list tokens")
 	}
-	page := &TokenPage{Tokens: rows}
+	page := &TokenPage{}
+	for i, t := range rows {
+		if i < size && Reaches(who, t) {
+			page.Tokens = append(page.Tokens, t)
+		}
+	}
 	if len(rows) > size {
 		last := rows[size-1]
-		page.Tokens = rows[:size]
 		next, err := s.pages.Encode("tokens:"+userID, tokenCursor{CreatedAt: last.CreatedAt, ID: last.ID, Revoked: showRevoked})
 		if err != nil {
 			return nil, err
@@ -182,12 +210,12 @@ func (s *Service) ListTokens(ctx context.Context, db bun.IDB, userID string, siz
 	return page, nil
 }
 
-// RevokeToken revokes one of the user's tokens inside tx and drops it from
+// RevokeToken revokes one of the caller's tokens (within its reach) inside tx and drops it from
 // every server's cache. Revoking a revoked token returns it unchanged.
-func (s *Service) RevokeToken(ctx context.Context, tx bun.IDB, userID, tokenID string) (*Token, error) {
+func (s *Service) RevokeToken(ctx context.Context, tx bun.IDB, who *access.Principal, tokenID string) (*Token, error) {
 	t := new(Token)
-	err := tx.NewSelect().Model(t).Where("id = ? AND user_id = ?", tokenID, userID).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := tx.NewSelect().Model(t).Where("id = ? AND user_id = ?", tokenID, who.UserID).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !Reaches(who, t)) {
 		return nil, apperr.NotFoundf("token %q not found", tokenID).With("token_id", tokenID)
 	}
 	if err != nil {
@@ -209,19 +237,25 @@ func (s *Service) RevokeToken(ctx context.Context, tx bun.IDB, userID, tokenID s
 	return t, nil
 }
 
-// InvalidateUser drops every cached token of a user, after a change to the
+// InvalidateUser drops every cached token and session of a user, after a change to the
 // user that affects access (deactivation, administrator rights).
 func (s *Service) InvalidateUser(ctx context.Context, db bun.IDB, userID string) error {
-	var tokenIDs []string
+	var tokenIDs, sessionIDs []string
 	if err := db.NewSelect().Table("tokens").Column("id").Where("user_id = ?", userID).Scan(ctx, &tokenIDs); err != nil {
 		return apperr.Wrap(err, "list user tokens")
 	}
-	if len(tokenIDs) == 0 {
-		return nil
+	if err := db.NewSelect().Table("sessions").Column("id").Where("user_id = ?", userID).Scan(ctx, &sessionIDs); err != nil {
+		return apperr.Wrap(err, "list user sessions")
 	}
-	keys := make([]string, len(tokenIDs))
-	for i, id := range tokenIDs {
-		keys[i] = cacheKey(id)
+	var keys []string
+	for _, id := range tokenIDs {
+		keys = append(keys, cacheKey(id))
+	}
+	for _, id := range sessionIDs {
+		keys = append(keys, sessionKey(id))
+	}
+	if len(keys) == 0 {
+		return nil
 	}
 	return s.cache.Invalidate(ctx, keys...)
 }

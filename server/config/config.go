@@ -34,6 +34,19 @@ type Config struct {
 	ShutdownTimeout  time.Duration
 	TLSCertFile      string
 	TLSKeyFile       string
+
+	OIDCIssuer         string
+	OIDCClientID       string
+	OIDCClientSecret   string
+	OIDCRedirectURL    string
+	OIDCAudiences      []string
+	OIDCAllowedDomains []string
+	OIDCNameClaim      string
+	OIDCPostLoginURL   string
+	OIDCScopes         []string
+	SessionIdleTimeout time.Duration
+	SessionMaxAge      time.Duration
+	CookieSecure       string
 }
 
 // Setting documents one setting: its flag, variable, default and meaning.
@@ -85,15 +98,7 @@ var Settings = []Setting{
 	{"database-url", "PYAIRTABLE_DATABASE_URL", "sqlite:./data/pyairtable.db", "postgres://… selects PostgreSQL; sqlite:PATH selects SQLite", str(func(c *Config) *string { return &c.DatabaseURL })},
 	{"redis-url", "PYAIRTABLE_REDIS_URL", "", "redis://… for a shared cache and rate limits; empty: in-process (one server only)", str(func(c *Config) *string { return &c.RedisURL })},
 	{"redis-prefix", "PYAIRTABLE_REDIS_PREFIX", "pyairtable:", "prefix of every Redis key, so instances can share one Redis", str(func(c *Config) *string { return &c.RedisPrefix })},
-	{"cors-origins", "PYAIRTABLE_CORS_ORIGINS", "", "comma-separated browser origins allowed to call the API, or * for any; empty: none", func(c *Config, v string) error {
-		c.CORSOrigins = nil
-		for _, o := range strings.Split(v, ",") {
-			if o = strings.TrimSpace(o); o != "" {
-				c.CORSOrigins = append(c.CORSOrigins, o)
-			}
-		}
-		return nil
-	}},
+	{"cors-origins", "PYAIRTABLE_CORS_ORIGINS", "", "comma-separated browser origins allowed to call the API, or * for any; empty: none", list(func(c *Config) *[]string { return &c.CORSOrigins })},
 	{"secret-key", "PYAIRTABLE_SECRET_KEY", "", "key that signs page tokens and cookies (at least 32 characters); empty: generated on first start and kept in the database", str(func(c *Config) *string { return &c.SecretKey })},
 	{"log-format", "PYAIRTABLE_LOG_FORMAT", "text", "log format: text or json", str(func(c *Config) *string { return &c.LogFormat })},
 	{"log-level", "PYAIRTABLE_LOG_LEVEL", "info", "log level: debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel })},
@@ -109,6 +114,30 @@ var Settings = []Setting{
 	{"shutdown-timeout", "PYAIRTABLE_SHUTDOWN_TIMEOUT", "20s", "time given to calls in flight on SIGTERM or SIGINT", dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 	{"tls-cert", "PYAIRTABLE_TLS_CERT", "", "PEM certificate file; with --tls-key serves HTTPS (HTTP/2 with ALPN)", str(func(c *Config) *string { return &c.TLSCertFile })},
 	{"tls-key", "PYAIRTABLE_TLS_KEY", "", "PEM private key file for --tls-cert", str(func(c *Config) *string { return &c.TLSKeyFile })},
+	{"oidc-issuer", "PYAIRTABLE_OIDC_ISSUER", "", "OpenID Connect issuer URL (discovery at ISSUER/.well-known/openid-configuration); empty: no OIDC sign-in", str(func(c *Config) *string { return &c.OIDCIssuer })},
+	{"oidc-client-id", "PYAIRTABLE_OIDC_CLIENT_ID", "", "this server's client id at the issuer; ID tokens for it are accepted", str(func(c *Config) *string { return &c.OIDCClientID })},
+	{"oidc-client-secret", "PYAIRTABLE_OIDC_CLIENT_SECRET", "", "client secret; empty for a public client (PKCE only)", str(func(c *Config) *string { return &c.OIDCClientSecret })},
+	{"oidc-redirect-url", "PYAIRTABLE_OIDC_REDIRECT_URL", "", "the browser login callback as the issuer knows it, e.g. https://pyairtable.example.com/auth/callback", str(func(c *Config) *string { return &c.OIDCRedirectURL })},
+	{"oidc-audiences", "PYAIRTABLE_OIDC_AUDIENCES", "", "further accepted ID token audiences, comma-separated (e.g. a front end's own client id)", list(func(c *Config) *[]string { return &c.OIDCAudiences })},
+	{"oidc-allowed-domains", "PYAIRTABLE_OIDC_ALLOWED_DOMAINS", "", "comma-separated email domains allowed to sign in (verified emails only); empty: any", list(func(c *Config) *[]string { return &c.OIDCAllowedDomains })},
+	{"oidc-name-claim", "PYAIRTABLE_OIDC_NAME_CLAIM", "name", "ID token claim holding a new user's display name", str(func(c *Config) *string { return &c.OIDCNameClaim })},
+	{"oidc-post-login-url", "PYAIRTABLE_OIDC_POST_LOGIN_URL", "/", "where the browser goes after signing in (a path on this server or an allowed CORS origin)", str(func(c *Config) *string { return &c.OIDCPostLoginURL })},
+	{"oidc-scopes", "PYAIRTABLE_OIDC_SCOPES", "openid,email,profile", "scopes asked for in the browser login", list(func(c *Config) *[]string { return &c.OIDCScopes })},
+	{"session-idle-timeout", "PYAIRTABLE_SESSION_IDLE_TIMEOUT", "168h", "a browser session ends after this long without use", dur(func(c *Config) *time.Duration { return &c.SessionIdleTimeout })},
+	{"session-max-age", "PYAIRTABLE_SESSION_MAX_AGE", "720h", "a browser session ends this long after sign-in, used or not", dur(func(c *Config) *time.Duration { return &c.SessionMaxAge })},
+	{"cookie-secure", "PYAIRTABLE_COOKIE_SECURE", "auto", "mark the session cookie Secure: auto (when served over TLS or the redirect URL is https), true or false", str(func(c *Config) *string { return &c.CookieSecure })},
+}
+
+func list(p func(*Config) *[]string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		*p(c) = nil
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				*p(c) = append(*p(c), item)
+			}
+		}
+		return nil
+	}
 }
 
 // Parse reads the configuration: defaults, then environment variables (via
@@ -158,6 +187,17 @@ func (c Config) check() error {
 	}
 	if (c.TLSCertFile == "") != (c.TLSKeyFile == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	if c.OIDCIssuer != "" && (c.OIDCClientID == "") {
+		return fmt.Errorf("PYAIRTABLE_OIDC_ISSUER needs PYAIRTABLE_OIDC_CLIENT_ID")
+	}
+	switch c.CookieSecure {
+	case "auto", "true", "false":
+	default:
+		return fmt.Errorf("cookie secure %q: want auto, true or false", c.CookieSecure)
+	}
+	if c.SessionIdleTimeout <= 0 || c.SessionMaxAge <= 0 {
+		return fmt.Errorf("session timeouts must be positive")
 	}
 	if c.MaxRequestBytes < 1024 || c.MaxResponseBytes < 1024 {
 		return fmt.Errorf("request and response limits must be at least 1024 bytes")

@@ -64,6 +64,8 @@ type accFixture struct {
 	// Objects only the allowed calls consume: refused calls change nothing.
 	victim     servertest.User // a user to deactivate
 	spareToken string          // a token of outsider's, to revoke
+	session    string          // a session of outsider's, to read
+	spareSess  string          // a session of outsider's, to end
 	movable    servertest.User // a reader of W whose role changes
 	removable  servertest.User // a reader of W to remove
 	invitee    string          // an email no user has, to invite to W
@@ -92,6 +94,18 @@ var accCalls = map[string]func(ctx context.Context, c accCaller, f *accFixture) 
 		return accErr(c.Users.DeactivateUser(ctx, connect.NewRequest(&userv1.DeactivateUserRequest{UserId: f.victim.ID})))
 	},
 
+	authv1connect.AuthServiceGetSessionProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Auth.GetSession(ctx, connect.NewRequest(&authv1.GetSessionRequest{SessionId: f.session})))
+	},
+	authv1connect.AuthServiceListSessionsProcedure: func(ctx context.Context, c accCaller, _ *accFixture) error {
+		return accErr(c.Auth.ListSessions(ctx, connect.NewRequest(&authv1.ListSessionsRequest{})))
+	},
+	authv1connect.AuthServiceRevokeSessionProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Auth.RevokeSession(ctx, connect.NewRequest(&authv1.RevokeSessionRequest{SessionId: f.spareSess})))
+	},
+	authv1connect.AuthServiceRevokeAllSessionsProcedure: func(ctx context.Context, c accCaller, _ *accFixture) error {
+		return accErr(c.Auth.RevokeAllSessions(ctx, connect.NewRequest(&authv1.RevokeAllSessionsRequest{})))
+	},
 	authv1connect.AuthServiceCreateTokenProcedure: func(ctx context.Context, c accCaller, _ *accFixture) error {
 		return accErr(c.Auth.CreateToken(ctx, connect.NewRequest(&authv1.CreateTokenRequest{
 			Name: "made by the access table", Scopes: []string{access.ScopeTokensManage},
@@ -387,6 +401,11 @@ func accNewFixture(t *testing.T, b servertest.Backend) *accFixture {
 
 	f.victim = env.NewUser(t, "victim@example.com")
 	f.spareToken = accTokenID(env.NewToken(t, f.outsider.ID, auth.NewToken{Name: "spare", Scopes: []string{access.ScopeUsersRead}}))
+	for _, id := range []*string{&f.session, &f.spareSess} {
+		sess, _, err := env.Server.Tokens.CreateSession(ctx, env.Server.DB, f.outsider.ID, "test", "127.0.0.1")
+		servertest.NoErr(t, err)
+		*id = sess.ID
+	}
 	f.movable = env.NewUser(t, "movable@example.com")
 	accAddMember(t, admin, f.W, f.movable.Email, access.RoleReader)
 	f.removable = env.NewUser(t, "removable@example.com")

@@ -92,4 +92,15 @@ CREATE TABLE idempotency_records (
 );
 CREATE INDEX idempotency_records_created_at_idx ON idempotency_records (created_at)
 `},
+	{ID: "0002_login_states", SQL: `
+CREATE TABLE login_states (
+	state_hash TEXT PRIMARY KEY,
+	nonce TEXT NOT NULL,
+	verifier TEXT NOT NULL,
+	return_to TEXT NOT NULL DEFAULT '',
+	created_at {{ts}} NOT NULL,
+	expires_at {{ts}} NOT NULL
+);
+CREATE INDEX login_states_expires_at_idx ON login_states (expires_at)
+`},
 }

@@ -210,14 +210,19 @@ func SetAdmin(ctx context.Context, tx bun.IDB, inv CredentialInvalidator, id str
 }
 
 // Visible reports whether viewer may see target: themselves, a user who
-// shares a workspace with them, or anyone for an administrator.
-func Visible(ctx context.Context, db bun.IDB, viewerID string, viewerAdmin bool, targetID string) (bool, error) {
-	if viewerID == targetID || viewerAdmin {
+// shares a workspace with them (one of reach, when reach is not empty), or
+// anyone for an administrator whose credentials are not limited.
+func Visible(ctx context.Context, db bun.IDB, viewerID string, viewerAdmin bool, reach []string, targetID string) (bool, error) {
+	if viewerID == targetID || (viewerAdmin && len(reach) == 0) {
 		return true, nil
 	}
-	n, err := db.NewSelect().TableExpr("members AS a").
+	q := db.NewSelect().TableExpr("members AS a").
 		Join("JOIN members AS b ON b.workspace_id = a.workspace_id").
-		Where("a.user_id = ? AND b.user_id = ?", viewerID, targetID).Limit(1).Count(ctx)
+		Where("a.user_id = ? AND b.user_id = ?", viewerID, targetID)
+	if len(reach) > 0 {
+		q = q.Where("a.workspace_id IN (?)", bun.In(reach))
+	}
+	n, err := q.Limit(1).Count(ctx)
 	if err != nil {
 		return false, apperr.Wrap(err, "check shared workspace")
 	}

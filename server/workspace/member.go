@@ -177,13 +177,14 @@ func (m *Member) where(q *bun.UpdateQuery) *bun.UpdateQuery {
 }
 
 // keepsOwner refuses a change that would leave the workspace without an
-// active owner.
+// active owner (a deactivated user does not count).
 func (s *Service) keepsOwner(ctx context.Context, tx bun.IDB, m *MemberView) error {
 	if m.Role != access.RoleOwner.String() || m.UserID == nil {
 		return nil
 	}
-	n, err := tx.NewSelect().Table("members").
-		Where("workspace_id = ? AND role = ? AND user_id IS NOT NULL", m.WorkspaceID, access.RoleOwner.String()).Count(ctx)
+	n, err := tx.NewSelect().TableExpr("members AS m").
+		Join("JOIN users AS u ON u.id = m.user_id").
+		Where("m.workspace_id = ? AND m.role = ? AND u.deactivated_at IS NULL", m.WorkspaceID, access.RoleOwner.String()).Count(ctx)
 	if err != nil {
 		return apperr.Wrap(err, "count owners")
 	}

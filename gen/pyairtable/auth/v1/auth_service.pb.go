@@ -395,11 +395,416 @@ func (x *RevokeTokenResponse) GetToken() *Token {
 	return nil
 }
 
+// GetSessionRequest names a session.
+type GetSessionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session id ("ses…"); empty for the session the call is made with.
+	SessionId     string `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSessionRequest) Reset() {
+	*x = GetSessionRequest{}
+	mi := &file_pyairtable_auth_v1_auth_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSessionRequest) ProtoMessage() {}
+
+func (x *GetSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_auth_v1_auth_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSessionRequest.ProtoReflect.Descriptor instead.
+func (*GetSessionRequest) Descriptor() ([]byte, []int) {
+	return file_pyairtable_auth_v1_auth_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *GetSessionRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+// GetSessionResponse holds the session.
+type GetSessionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session.
+	Session       *Session `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSessionResponse) Reset() {
+	*x = GetSessionResponse{}
+	mi := &file_pyairtable_auth_v1_auth_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSessionResponse) ProtoMessage() {}
+
+func (x *GetSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_auth_v1_auth_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSessionResponse.ProtoReflect.Descriptor instead.
+func (*GetSessionResponse) Descriptor() ([]byte, []int) {
+	return file_pyairtable_auth_v1_auth_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *GetSessionResponse) GetSession() *Session {
+	if x != nil {
+		return x.Session
+	}
+	return nil
+}
+
+// ListSessionsRequest asks for a page of the caller's sessions.
+type ListSessionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most this many sessions. Default 100, at most 1000.
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call, or empty for the first page.
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSessionsRequest) Reset() {
+	*x = ListSessionsRequest{}
+	mi := &file_pyairtable_auth_v1_auth_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSessionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSessionsRequest) ProtoMessage() {}
+
+func (x *ListSessionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_auth_v1_auth_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSessionsRequest.ProtoReflect.Descriptor instead.
+func (*ListSessionsRequest) Descriptor() ([]byte, []int) {
+	return file_pyairtable_auth_v1_auth_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ListSessionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListSessionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListSessionsResponse holds a page of sessions.
+type ListSessionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The sessions, newest first.
+	Sessions []*Session `protobuf:"bytes,1,rep,name=sessions,proto3" json:"sessions,omitempty"`
+	// The token of the next page; empty when there are no more pages.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSessionsResponse) Reset() {
+	*x = ListSessionsResponse{}
+	mi := &file_pyairtable_auth_v1_auth_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSessionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSessionsResponse) ProtoMessage() {}
+
+func (x *ListSessionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_auth_v1_auth_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSessionsResponse.ProtoReflect.Descriptor instead.
+func (*ListSessionsResponse) Descriptor() ([]byte, []int) {
+	return file_pyairtable_auth_v1_auth_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ListSessionsResponse) GetSessions() []*Session {
+	if x != nil {
+		return x.Sessions
+	}
+	return nil
+}
+
+func (x *ListSessionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// RevokeSessionRequest names the session to end.
+type RevokeSessionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session id ("ses…").
+	SessionId string `protobuf:"bytes,1,opt,name=session_id,json=sessionId,proto3" json:"session_id,omitempty"`
+	// Makes the call safe to retry; see pyairtable.common.v1.request_id.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeSessionRequest) Reset() {
+	*x = RevokeSessionRequest{}
+	mi := &file_pyairtable_auth_v1_auth_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeSessionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeSessionRequest) ProtoMessage() {}
+
+func (x *RevokeSessionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_auth_v1_auth_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeSessionRequest.ProtoReflect.Descriptor instead.
+func (*RevokeSessionRequest) Descriptor() ([]byte, []int) {
+	return file_pyairtable_auth_v1_auth_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *RevokeSessionRequest) GetSessionId() string {
+	if x != nil {
+		return x.SessionId
+	}
+	return ""
+}
+
+func (x *RevokeSessionRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// RevokeSessionResponse holds the ended session.
+type RevokeSessionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The session, with revoke_time set.
+	Session       *Session `protobuf:"bytes,1,opt,name=session,proto3" json:"session,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeSessionResponse) Reset() {
+	*x = RevokeSessionResponse{}
+	mi := &file_pyairtable_auth_v1_auth_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeSessionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeSessionResponse) ProtoMessage() {}
+
+func (x *RevokeSessionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_auth_v1_auth_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeSessionResponse.ProtoReflect.Descriptor instead.
+func (*RevokeSessionResponse) Descriptor() ([]byte, []int) {
+	return file_pyairtable_auth_v1_auth_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *RevokeSessionResponse) GetSession() *Session {
+	if x != nil {
+		return x.Session
+	}
+	return nil
+}
+
+// RevokeAllSessionsRequest ends the caller's sessions.
+type RevokeAllSessionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Keep the session the call is made with. Default false: every session
+	// ends, the current one too.
+	KeepCurrent bool `protobuf:"varint,1,opt,name=keep_current,json=keepCurrent,proto3" json:"keep_current,omitempty"`
+	// Makes the call safe to retry; see pyairtable.common.v1.request_id.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeAllSessionsRequest) Reset() {
+	*x = RevokeAllSessionsRequest{}
+	mi := &file_pyairtable_auth_v1_auth_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeAllSessionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeAllSessionsRequest) ProtoMessage() {}
+
+func (x *RevokeAllSessionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_auth_v1_auth_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeAllSessionsRequest.ProtoReflect.Descriptor instead.
+func (*RevokeAllSessionsRequest) Descriptor() ([]byte, []int) {
+	return file_pyairtable_auth_v1_auth_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *RevokeAllSessionsRequest) GetKeepCurrent() bool {
+	if x != nil {
+		return x.KeepCurrent
+	}
+	return false
+}
+
+func (x *RevokeAllSessionsRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// RevokeAllSessionsResponse says how many sessions ended.
+type RevokeAllSessionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The number of sessions ended by this call.
+	RevokedCount  int32 `protobuf:"varint,1,opt,name=revoked_count,json=revokedCount,proto3" json:"revoked_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeAllSessionsResponse) Reset() {
+	*x = RevokeAllSessionsResponse{}
+	mi := &file_pyairtable_auth_v1_auth_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeAllSessionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeAllSessionsResponse) ProtoMessage() {}
+
+func (x *RevokeAllSessionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_auth_v1_auth_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeAllSessionsResponse.ProtoReflect.Descriptor instead.
+func (*RevokeAllSessionsResponse) Descriptor() ([]byte, []int) {
+	return file_pyairtable_auth_v1_auth_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *RevokeAllSessionsResponse) GetRevokedCount() int32 {
+	if x != nil {
+		return x.RevokedCount
+	}
+	return 0
+}
+
 var File_pyairtable_auth_v1_auth_service_proto protoreflect.FileDescriptor
 
 const file_pyairtable_auth_v1_auth_service_proto_rawDesc = "" +
 	"\n" +
-	"%pyairtable/auth/v1/auth_service.proto\x12\x12pyairtable.auth.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1epyairtable/auth/v1/token.proto\x1a!pyairtable/common/v1/access.proto\x1a%pyairtable/common/v1/request_id.proto\"\xf9\x03\n" +
+	"%pyairtable/auth/v1/auth_service.proto\x12\x12pyairtable.auth.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a pyairtable/auth/v1/session.proto\x1a\x1epyairtable/auth/v1/token.proto\x1a!pyairtable/common/v1/access.proto\x1a%pyairtable/common/v1/request_id.proto\"\xf9\x03\n" +
 	"\x12CreateTokenRequest\x12\x1d\n" +
 	"\x04name\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x04name\x12\xc6\x01\n" +
 	"\x06scopes\x18\x02 \x03(\tB\xad\x01\xbaH\xa9\x01\x92\x01\xa5\x01\b\x01\x10\x14\x18\x01\"\x9c\x01r\x99\x01R\x11data.records:readR\x12data.records:writeR\x11schema.bases:readR\x12schema.bases:writeR\x0fworkspaces:readR\x10workspaces:writeR\n" +
@@ -427,7 +832,33 @@ const file_pyairtable_auth_v1_auth_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04Ƚ*\x01R\trequestId\"F\n" +
 	"\x13RevokeTokenResponse\x12/\n" +
-	"\x05token\x18\x01 \x01(\v2\x19.pyairtable.auth.v1.TokenR\x05token2\xec\x02\n" +
+	"\x05token\x18\x01 \x01(\v2\x19.pyairtable.auth.v1.TokenR\x05token\"R\n" +
+	"\x11GetSessionRequest\x12=\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^(ses[A-Za-z0-9]{14})?$R\tsessionId\"K\n" +
+	"\x12GetSessionResponse\x125\n" +
+	"\asession\x18\x01 \x01(\v2\x1b.pyairtable.auth.v1.SessionR\asession\"g\n" +
+	"\x13ListSessionsRequest\x12'\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"w\n" +
+	"\x14ListSessionsResponse\x127\n" +
+	"\bsessions\x18\x01 \x03(\v2\x1b.pyairtable.auth.v1.SessionR\bsessions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"|\n" +
+	"\x14RevokeSessionRequest\x12:\n" +
+	"\n" +
+	"session_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^ses[A-Za-z0-9]{14}$R\tsessionId\x12(\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04Ƚ*\x01R\trequestId\"N\n" +
+	"\x15RevokeSessionResponse\x125\n" +
+	"\asession\x18\x01 \x01(\v2\x1b.pyairtable.auth.v1.SessionR\asession\"g\n" +
+	"\x18RevokeAllSessionsRequest\x12!\n" +
+	"\fkeep_current\x18\x01 \x01(\bR\vkeepCurrent\x12(\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04Ƚ*\x01R\trequestId\"@\n" +
+	"\x19RevokeAllSessionsResponse\x12#\n" +
+	"\rrevoked_count\x18\x01 \x01(\x05R\frevokedCount2\xd0\x06\n" +
 	"\vAuthService\x12s\n" +
 	"\vCreateToken\x12&.pyairtable.auth.v1.CreateTokenRequest\x1a'.pyairtable.auth.v1.CreateTokenResponse\"\x13\xca\xf3\x18\x0f\n" +
 	"\rtokens:manage\x12s\n" +
@@ -435,6 +866,14 @@ const file_pyairtable_auth_v1_auth_service_proto_rawDesc = "" +
 	"ListTokens\x12%.pyairtable.auth.v1.ListTokensRequest\x1a&.pyairtable.auth.v1.ListTokensResponse\"\x16\xca\xf3\x18\x0f\n" +
 	"\rtokens:manage\x90\x02\x01\x12s\n" +
 	"\vRevokeToken\x12&.pyairtable.auth.v1.RevokeTokenRequest\x1a'.pyairtable.auth.v1.RevokeTokenResponse\"\x13\xca\xf3\x18\x0f\n" +
+	"\rtokens:manage\x12d\n" +
+	"\n" +
+	"GetSession\x12%.pyairtable.auth.v1.GetSessionRequest\x1a&.pyairtable.auth.v1.GetSessionResponse\"\a\xca\xf3\x18\x00\x90\x02\x01\x12y\n" +
+	"\fListSessions\x12'.pyairtable.auth.v1.ListSessionsRequest\x1a(.pyairtable.auth.v1.ListSessionsResponse\"\x16\xca\xf3\x18\x0f\n" +
+	"\rtokens:manage\x90\x02\x01\x12y\n" +
+	"\rRevokeSession\x12(.pyairtable.auth.v1.RevokeSessionRequest\x1a).pyairtable.auth.v1.RevokeSessionResponse\"\x13\xca\xf3\x18\x0f\n" +
+	"\rtokens:manage\x12\x85\x01\n" +
+	"\x11RevokeAllSessions\x12,.pyairtable.auth.v1.RevokeAllSessionsRequest\x1a-.pyairtable.auth.v1.RevokeAllSessionsResponse\"\x13\xca\xf3\x18\x0f\n" +
 	"\rtokens:manageB@Z>github.com/pyairtable/pyairtable/gen/pyairtable/auth/v1;authv1b\x06proto3"
 
 var (
@@ -449,33 +888,53 @@ func file_pyairtable_auth_v1_auth_service_proto_rawDescGZIP() []byte {
 	return file_pyairtable_auth_v1_auth_service_proto_rawDescData
 }
 
-var file_pyairtable_auth_v1_auth_service_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_pyairtable_auth_v1_auth_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_pyairtable_auth_v1_auth_service_proto_goTypes = []any{
-	(*CreateTokenRequest)(nil),    // 0: pyairtable.auth.v1.CreateTokenRequest
-	(*CreateTokenResponse)(nil),   // 1: pyairtable.auth.v1.CreateTokenResponse
-	(*ListTokensRequest)(nil),     // 2: pyairtable.auth.v1.ListTokensRequest
-	(*ListTokensResponse)(nil),    // 3: pyairtable.auth.v1.ListTokensResponse
-	(*RevokeTokenRequest)(nil),    // 4: pyairtable.auth.v1.RevokeTokenRequest
-	(*RevokeTokenResponse)(nil),   // 5: pyairtable.auth.v1.RevokeTokenResponse
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
-	(*Token)(nil),                 // 7: pyairtable.auth.v1.Token
+	(*CreateTokenRequest)(nil),        // 0: pyairtable.auth.v1.CreateTokenRequest
+	(*CreateTokenResponse)(nil),       // 1: pyairtable.auth.v1.CreateTokenResponse
+	(*ListTokensRequest)(nil),         // 2: pyairtable.auth.v1.ListTokensRequest
+	(*ListTokensResponse)(nil),        // 3: pyairtable.auth.v1.ListTokensResponse
+	(*RevokeTokenRequest)(nil),        // 4: pyairtable.auth.v1.RevokeTokenRequest
+	(*RevokeTokenResponse)(nil),       // 5: pyairtable.auth.v1.RevokeTokenResponse
+	(*GetSessionRequest)(nil),         // 6: pyairtable.auth.v1.GetSessionRequest
+	(*GetSessionResponse)(nil),        // 7: pyairtable.auth.v1.GetSessionResponse
+	(*ListSessionsRequest)(nil),       // 8: pyairtable.auth.v1.ListSessionsRequest
+	(*ListSessionsResponse)(nil),      // 9: pyairtable.auth.v1.ListSessionsResponse
+	(*RevokeSessionRequest)(nil),      // 10: pyairtable.auth.v1.RevokeSessionRequest
+	(*RevokeSessionResponse)(nil),     // 11: pyairtable.auth.v1.RevokeSessionResponse
+	(*RevokeAllSessionsRequest)(nil),  // 12: pyairtable.auth.v1.RevokeAllSessionsRequest
+	(*RevokeAllSessionsResponse)(nil), // 13: pyairtable.auth.v1.RevokeAllSessionsResponse
+	(*timestamppb.Timestamp)(nil),     // 14: google.protobuf.Timestamp
+	(*Token)(nil),                     // 15: pyairtable.auth.v1.Token
+	(*Session)(nil),                   // 16: pyairtable.auth.v1.Session
 }
 var file_pyairtable_auth_v1_auth_service_proto_depIdxs = []int32{
-	6, // 0: pyairtable.auth.v1.CreateTokenRequest.expire_time:type_name -> google.protobuf.Timestamp
-	7, // 1: pyairtable.auth.v1.CreateTokenResponse.token:type_name -> pyairtable.auth.v1.Token
-	7, // 2: pyairtable.auth.v1.ListTokensResponse.tokens:type_name -> pyairtable.auth.v1.Token
-	7, // 3: pyairtable.auth.v1.RevokeTokenResponse.token:type_name -> pyairtable.auth.v1.Token
-	0, // 4: pyairtable.auth.v1.AuthService.CreateToken:input_type -> pyairtable.auth.v1.CreateTokenRequest
-	2, // 5: pyairtable.auth.v1.AuthService.ListTokens:input_type -> pyairtable.auth.v1.ListTokensRequest
-	4, // 6: pyairtable.auth.v1.AuthService.RevokeToken:input_type -> pyairtable.auth.v1.RevokeTokenRequest
-	1, // 7: pyairtable.auth.v1.AuthService.CreateToken:output_type -> pyairtable.auth.v1.CreateTokenResponse
-	3, // 8: pyairtable.auth.v1.AuthService.ListTokens:output_type -> pyairtable.auth.v1.ListTokensResponse
-	5, // 9: pyairtable.auth.v1.AuthService.RevokeToken:output_type -> pyairtable.auth.v1.RevokeTokenResponse
-	7, // [7:10] is the sub-list for method output_type
-	4, // [4:7] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	14, // 0: pyairtable.auth.v1.CreateTokenRequest.expire_time:type_name -> google.protobuf.Timestamp
+	15, // 1: pyairtable.auth.v1.CreateTokenResponse.token:type_name -> pyairtable.auth.v1.Token
+	15, // 2: pyairtable.auth.v1.ListTokensResponse.tokens:type_name -> pyairtable.auth.v1.Token
+	15, // 3: pyairtable.auth.v1.RevokeTokenResponse.token:type_name -> pyairtable.auth.v1.Token
+	16, // 4: pyairtable.auth.v1.GetSessionResponse.session:type_name -> pyairtable.auth.v1.Session
+	16, // 5: pyairtable.auth.v1.ListSessionsResponse.sessions:type_name -> pyairtable.auth.v1.Session
+	16, // 6: pyairtable.auth.v1.RevokeSessionResponse.session:type_name -> pyairtable.auth.v1.Session
+	0,  // 7: pyairtable.auth.v1.AuthService.CreateToken:input_type -> pyairtable.auth.v1.CreateTokenRequest
+	2,  // 8: pyairtable.auth.v1.AuthService.ListTokens:input_type -> pyairtable.auth.v1.ListTokensRequest
+	4,  // 9: pyairtable.auth.v1.AuthService.RevokeToken:input_type -> pyairtable.auth.v1.RevokeTokenRequest
+	6,  // 10: pyairtable.auth.v1.AuthService.GetSession:input_type -> pyairtable.auth.v1.GetSessionRequest
+	8,  // 11: pyairtable.auth.v1.AuthService.ListSessions:input_type -> pyairtable.auth.v1.ListSessionsRequest
+	10, // 12: pyairtable.auth.v1.AuthService.RevokeSession:input_type -> pyairtable.auth.v1.RevokeSessionRequest
+	12, // 13: pyairtable.auth.v1.AuthService.RevokeAllSessions:input_type -> pyairtable.auth.v1.RevokeAllSessionsRequest
+	1,  // 14: pyairtable.auth.v1.AuthService.CreateToken:output_type -> pyairtable.auth.v1.CreateTokenResponse
+	3,  // 15: pyairtable.auth.v1.AuthService.ListTokens:output_type -> pyairtable.auth.v1.ListTokensResponse
+	5,  // 16: pyairtable.auth.v1.AuthService.RevokeToken:output_type -> pyairtable.auth.v1.RevokeTokenResponse
+	7,  // 17: pyairtable.auth.v1.AuthService.GetSession:output_type -> pyairtable.auth.v1.GetSessionResponse
+	9,  // 18: pyairtable.auth.v1.AuthService.ListSessions:output_type -> pyairtable.auth.v1.ListSessionsResponse
+	11, // 19: pyairtable.auth.v1.AuthService.RevokeSession:output_type -> pyairtable.auth.v1.RevokeSessionResponse
+	13, // 20: pyairtable.auth.v1.AuthService.RevokeAllSessions:output_type -> pyairtable.auth.v1.RevokeAllSessionsResponse
+	14, // [14:21] is the sub-list for method output_type
+	7,  // [7:14] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_pyairtable_auth_v1_auth_service_proto_init() }
@@ -483,6 +942,7 @@ func file_pyairtable_auth_v1_auth_service_proto_init() {
 	if File_pyairtable_auth_v1_auth_service_proto != nil {
 		return
 	}
+	file_pyairtable_auth_v1_session_proto_init()
 	file_pyairtable_auth_v1_token_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -490,7 +950,7 @@ func file_pyairtable_auth_v1_auth_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pyairtable_auth_v1_auth_service_proto_rawDesc), len(file_pyairtable_auth_v1_auth_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

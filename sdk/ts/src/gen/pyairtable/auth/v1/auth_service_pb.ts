@@ -7,6 +7,8 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
 import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Session } from "./session_pb.js";
+import { file_pyairtable_auth_v1_session } from "./session_pb.js";
 import type { Token } from "./token_pb.js";
 import { file_pyairtable_auth_v1_token } from "./token_pb.js";
 import { file_pyairtable_common_v1_access } from "../../common/v1/access_pb.js";
@@ -17,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file pyairtable/auth/v1/auth_service.proto.
  */
 export const file_pyairtable_auth_v1_auth_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVweWFpcnRhYmxlL2F1dGgvdjEvYXV0aF9zZXJ2aWNlLnByb3RvEhJweWFpcnRhYmxlLmF1dGgudjEivQMKEkNyZWF0ZVRva2VuUmVxdWVzdBIXCgRuYW1lGAEgASgJQgm6SAZyBBABGGQSvgEKBnNjb3BlcxgCIAMoCUKtAbpIqQGSAaUBCAEQFBgBIpwBcpkBUhFkYXRhLnJlY29yZHM6cmVhZFISZGF0YS5yZWNvcmRzOndyaXRlUhFzY2hlbWEuYmFzZXM6cmVhZFISc2NoZW1hLmJhc2VzOndyaXRlUg93b3Jrc3BhY2VzOnJlYWRSEHdvcmtzcGFjZXM6d3JpdGVSCnVzZXJzOnJlYWRSC3VzZXJzOndyaXRlUg10b2tlbnM6bWFuYWdlEjsKDXdvcmtzcGFjZV9pZHMYAyADKAlCJLpIIZIBHhBkGAEiGHIWMhRed3NwW0EtWmEtejAtOV17MTR9JBI2CghiYXNlX2lkcxgEIAMoCUIkukghkgEeEGQYASIYchYyFF5hcHBbQS1aYS16MC05XXsxNH0kEjkKC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIIukgFsgECQAESHQoKcmVxdWVzdF9pZBgGIAEoCUIJukgGcgTIvSoBIk8KE0NyZWF0ZVRva2VuUmVzcG9uc2USKAoFdG9rZW4YASABKAsyGS5weWFpcnRhYmxlLmF1dGgudjEuVG9rZW4SDgoGc2VjcmV0GAIgASgJImYKEUxpc3RUb2tlbnNSZXF1ZXN0Eh0KCXBhZ2Vfc2l6ZRgBIAEoBUIKukgHGgUY6AcoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiACBIUCgxzaG93X3Jldm9rZWQYAyABKAgiWAoSTGlzdFRva2Vuc1Jlc3BvbnNlEikKBnRva2VucxgBIAMoCzIZLnB5YWlydGFibGUuYXV0aC52MS5Ub2tlbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiYgoSUmV2b2tlVG9rZW5SZXF1ZXN0Ei0KCHRva2VuX2lkGAEgASgJQhu6SBhyFjIUXnBhdFtBLVphLXowLTldezE0fSQSHQoKcmVxdWVzdF9pZBgCIAEoCUIJukgGcgTIvSoBIj8KE1Jldm9rZVRva2VuUmVzcG9uc2USKAoFdG9rZW4YASABKAsyGS5weWFpcnRhYmxlLmF1dGgudjEuVG9rZW4y7AIKC0F1dGhTZXJ2aWNlEnMKC0NyZWF0ZVRva2VuEiYucHlhaXJ0YWJsZS5hdXRoLnYxLkNyZWF0ZVRva2VuUmVxdWVzdBonLnB5YWlydGFibGUuYXV0aC52MS5DcmVhdGVUb2tlblJlc3BvbnNlIhPK8xgPCg10b2tlbnM6bWFuYWdlEnMKCkxpc3RUb2tlbnMSJS5weWFpcnRhYmxlLmF1dGgudjEuTGlzdFRva2Vuc1JlcXVlc3QaJi5weWFpcnRhYmxlLmF1dGgudjEuTGlzdFRva2Vuc1Jlc3BvbnNlIhaQAgHK8xgPCg10b2tlbnM6bWFuYWdlEnMKC1Jldm9rZVRva2VuEiYucHlhaXJ0YWJsZS5hdXRoLnYxLlJldm9rZVRva2VuUmVxdWVzdBonLnB5YWlydGFibGUuYXV0aC52MS5SZXZva2VUb2tlblJlc3BvbnNlIhPK8xgPCg10b2tlbnM6bWFuYWdlQkBaPmdpdGh1Yi5jb20vcHlhaXJ0YWJsZS9weWFpcnRhYmxlL2dlbi9weWFpcnRhYmxlL2F1dGgvdjE7YXV0aHYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_pyairtable_auth_v1_token, file_pyairtable_common_v1_access, file_pyairtable_common_v1_request_id]);
+  fileDesc("CiVweWFpcnRhYmxlL2F1dGgvdjEvYXV0aF9zZXJ2aWNlLnByb3RvEhJweWFpcnRhYmxlLmF1dGgudjEivQMKEkNyZWF0ZVRva2VuUmVxdWVzdBIXCgRuYW1lGAEgASgJQgm6SAZyBBABGGQSvgEKBnNjb3BlcxgCIAMoCUKtAbpIqQGSAaUBCAEQFBgBIpwBcpkBUhFkYXRhLnJlY29yZHM6cmVhZFISZGF0YS5yZWNvcmRzOndyaXRlUhFzY2hlbWEuYmFzZXM6cmVhZFISc2NoZW1hLmJhc2VzOndyaXRlUg93b3Jrc3BhY2VzOnJlYWRSEHdvcmtzcGFjZXM6d3JpdGVSCnVzZXJzOnJlYWRSC3VzZXJzOndyaXRlUg10b2tlbnM6bWFuYWdlEjsKDXdvcmtzcGFjZV9pZHMYAyADKAlCJLpIIZIBHhBkGAEiGHIWMhRed3NwW0EtWmEtejAtOV17MTR9JBI2CghiYXNlX2lkcxgEIAMoCUIkukghkgEeEGQYASIYchYyFF5hcHBbQS1aYS16MC05XXsxNH0kEjkKC2V4cGlyZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIIukgFsgECQAESHQoKcmVxdWVzdF9pZBgGIAEoCUIJukgGcgTIvSoBIk8KE0NyZWF0ZVRva2VuUmVzcG9uc2USKAoFdG9rZW4YASABKAsyGS5weWFpcnRhYmxlLmF1dGgudjEuVG9rZW4SDgoGc2VjcmV0GAIgASgJImYKEUxpc3RUb2tlbnNSZXF1ZXN0Eh0KCXBhZ2Vfc2l6ZRgBIAEoBUIKukgHGgUY6AcoABIcCgpwYWdlX3Rva2VuGAIgASgJQgi6SAVyAxiACBIUCgxzaG93X3Jldm9rZWQYAyABKAgiWAoSTGlzdFRva2Vuc1Jlc3BvbnNlEikKBnRva2VucxgBIAMoCzIZLnB5YWlydGFibGUuYXV0aC52MS5Ub2tlbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiYgoSUmV2b2tlVG9rZW5SZXF1ZXN0Ei0KCHRva2VuX2lkGAEgASgJQhu6SBhyFjIUXnBhdFtBLVphLXowLTldezE0fSQSHQoKcmVxdWVzdF9pZBgCIAEoCUIJukgGcgTIvSoBIj8KE1Jldm9rZVRva2VuUmVzcG9uc2USKAoFdG9rZW4YASABKAsyGS5weWFpcnRhYmxlLmF1dGgudjEuVG9rZW4iRwoRR2V0U2Vzc2lvblJlcXVlc3QSMgoKc2Vzc2lvbl9pZBgBIAEoCUIeukgbchkyF14oc2VzW0EtWmEtejAtOV17MTR9KT8kIkIKEkdldFNlc3Npb25SZXNwb25zZRIsCgdzZXNzaW9uGAEgASgLMhsucHlhaXJ0YWJsZS5hdXRoLnYxLlNlc3Npb24iUgoTTGlzdFNlc3Npb25zUmVxdWVzdBIdCglwYWdlX3NpemUYASABKAVCCrpIBxoFGOgHKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAgiXgoUTGlzdFNlc3Npb25zUmVzcG9uc2USLQoIc2Vzc2lvbnMYASADKAsyGy5weWFpcnRhYmxlLmF1dGgudjEuU2Vzc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiZgoUUmV2b2tlU2Vzc2lvblJlcXVlc3QSLwoKc2Vzc2lvbl9pZBgBIAEoCUIbukgYchYyFF5zZXNbQS1aYS16MC05XXsxNH0kEh0KCnJlcXVlc3RfaWQYAiABKAlCCbpIBnIEyL0qASJFChVSZXZva2VTZXNzaW9uUmVzcG9uc2USLAoHc2Vzc2lvbhgBIAEoCzIbLnB5YWlydGFibGUuYXV0aC52MS5TZXNzaW9uIk8KGFJldm9rZUFsbFNlc3Npb25zUmVxdWVzdBIUCgxrZWVwX2N1cnJlbnQYASABKAgSHQoKcmVxdWVzdF9pZBgCIAEoCUIJukgGcgTIvSoBIjIKGVJldm9rZUFsbFNlc3Npb25zUmVzcG9uc2USFQoNcmV2b2tlZF9jb3VudBgBIAEoBTLQBgoLQXV0aFNlcnZpY2UScwoLQ3JlYXRlVG9rZW4SJi5weWFpcnRhYmxlLmF1dGgudjEuQ3JlYXRlVG9rZW5SZXF1ZXN0GicucHlhaXJ0YWJsZS5hdXRoLnYxLkNyZWF0ZVRva2VuUmVzcG9uc2UiE8rzGA8KDXRva2VuczptYW5hZ2UScwoKTGlzdFRva2VucxIlLnB5YWlydGFibGUuYXV0aC52MS5MaXN0VG9rZW5zUmVxdWVzdBomLnB5YWlydGFibGUuYXV0aC52MS5MaXN0VG9rZW5zUmVzcG9uc2UiFpACAcrzGA8KDXRva2VuczptYW5hZ2UScwoLUmV2b2tlVG9rZW4SJi5weWFpcnRhYmxlLmF1dGgudjEuUmV2b2tlVG9rZW5SZXF1ZXN0GicucHlhaXJ0YWJsZS5hdXRoLnYxLlJldm9rZVRva2VuUmVzcG9uc2UiE8rzGA8KDXRva2VuczptYW5hZ2USZAoKR2V0U2Vzc2lvbhIlLnB5YWlydGFibGUuYXV0aC52MS5HZXRTZXNzaW9uUmVxdWVzdBomLnB5YWlydGFibGUuYXV0aC52MS5HZXRTZXNzaW9uUmVzcG9uc2UiB5ACAcrzGAASeQoMTGlzdFNlc3Npb25zEicucHlhaXJ0YWJsZS5hdXRoLnYxLkxpc3RTZXNzaW9uc1JlcXVlc3QaKC5weWFpcnRhYmxlLmF1dGgudjEuTGlzdFNlc3Npb25zUmVzcG9uc2UiFpACAcrzGA8KDXRva2VuczptYW5hZ2USeQoNUmV2b2tlU2Vzc2lvbhIoLnB5YWlydGFibGUuYXV0aC52MS5SZXZva2VTZXNzaW9uUmVxdWVzdBopLnB5YWlydGFibGUuYXV0aC52MS5SZXZva2VTZXNzaW9uUmVzcG9uc2UiE8rzGA8KDXRva2VuczptYW5hZ2UShQEKEVJldm9rZUFsbFNlc3Npb25zEiwucHlhaXJ0YWJsZS5hdXRoLnYxLlJldm9rZUFsbFNlc3Npb25zUmVxdWVzdBotLnB5YWlydGFibGUuYXV0aC52MS5SZXZva2VBbGxTZXNzaW9uc1Jlc3BvbnNlIhPK8xgPCg10b2tlbnM6bWFuYWdlQkBaPmdpdGh1Yi5jb20vcHlhaXJ0YWJsZS9weWFpcnRhYmxlL2dlbi9weWFpcnRhYmxlL2F1dGgvdjE7YXV0aHYxYgZwcm90bzM", [file_buf_validate_validate, file_google_protobuf_timestamp, file_pyairtable_auth_v1_session, file_pyairtable_auth_v1_token, file_pyairtable_common_v1_access, file_pyairtable_common_v1_request_id]);
 
 /**
  * CreateTokenRequest describes the token to create.
@@ -221,7 +223,205 @@ export const RevokeTokenResponseSchema: GenMessage<RevokeTokenResponse> = /*@__P
   messageDesc(file_pyairtable_auth_v1_auth_service, 5);
 
 /**
- * AuthService manages the caller's personal access tokens.
+ * GetSessionRequest names a session.
+ *
+ * @generated from message pyairtable.auth.v1.GetSessionRequest
+ */
+export type GetSessionRequest = Message<"pyairtable.auth.v1.GetSessionRequest"> & {
+  /**
+   * The session id ("ses…"); empty for the session the call is made with.
+   *
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+};
+
+/**
+ * Describes the message pyairtable.auth.v1.GetSessionRequest.
+ * Use `create(GetSessionRequestSchema)` to create a new message.
+ */
+export const GetSessionRequestSchema: GenMessage<GetSessionRequest> = /*@__PURE__*/
+  messageDesc(file_pyairtable_auth_v1_auth_service, 6);
+
+/**
+ * GetSessionResponse holds the session.
+ *
+ * @generated from message pyairtable.auth.v1.GetSessionResponse
+ */
+export type GetSessionResponse = Message<"pyairtable.auth.v1.GetSessionResponse"> & {
+  /**
+   * The session.
+   *
+   * @generated from field: pyairtable.auth.v1.Session session = 1;
+   */
+  session?: Session | undefined;
+};
+
+/**
+ * Describes the message pyairtable.auth.v1.GetSessionResponse.
+ * Use `create(GetSessionResponseSchema)` to create a new message.
+ */
+export const GetSessionResponseSchema: GenMessage<GetSessionResponse> = /*@__PURE__*/
+  messageDesc(file_pyairtable_auth_v1_auth_service, 7);
+
+/**
+ * ListSessionsRequest asks for a page of the caller's sessions.
+ *
+ * @generated from message pyairtable.auth.v1.ListSessionsRequest
+ */
+export type ListSessionsRequest = Message<"pyairtable.auth.v1.ListSessionsRequest"> & {
+  /**
+   * At most this many sessions. Default 100, at most 1000.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * The next_page_token of a previous call, or empty for the first page.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message pyairtable.auth.v1.ListSessionsRequest.
+ * Use `create(ListSessionsRequestSchema)` to create a new message.
+ */
+export const ListSessionsRequestSchema: GenMessage<ListSessionsRequest> = /*@__PURE__*/
+  messageDesc(file_pyairtable_auth_v1_auth_service, 8);
+
+/**
+ * ListSessionsResponse holds a page of sessions.
+ *
+ * @generated from message pyairtable.auth.v1.ListSessionsResponse
+ */
+export type ListSessionsResponse = Message<"pyairtable.auth.v1.ListSessionsResponse"> & {
+  /**
+   * The sessions, newest first.
+   *
+   * @generated from field: repeated pyairtable.auth.v1.Session sessions = 1;
+   */
+  sessions: Session[];
+
+  /**
+   * The token of the next page; empty when there are no more pages.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message pyairtable.auth.v1.ListSessionsResponse.
+ * Use `create(ListSessionsResponseSchema)` to create a new message.
+ */
+export const ListSessionsResponseSchema: GenMessage<ListSessionsResponse> = /*@__PURE__*/
+  messageDesc(file_pyairtable_auth_v1_auth_service, 9);
+
+/**
+ * RevokeSessionRequest names the session to end.
+ *
+ * @generated from message pyairtable.auth.v1.RevokeSessionRequest
+ */
+export type RevokeSessionRequest = Message<"pyairtable.auth.v1.RevokeSessionRequest"> & {
+  /**
+   * The session id ("ses…").
+   *
+   * @generated from field: string session_id = 1;
+   */
+  sessionId: string;
+
+  /**
+   * Makes the call safe to retry; see pyairtable.common.v1.request_id.
+   *
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message pyairtable.auth.v1.RevokeSessionRequest.
+ * Use `create(RevokeSessionRequestSchema)` to create a new message.
+ */
+export const RevokeSessionRequestSchema: GenMessage<RevokeSessionRequest> = /*@__PURE__*/
+  messageDesc(file_pyairtable_auth_v1_auth_service, 10);
+
+/**
+ * RevokeSessionResponse holds the ended session.
+ *
+ * @generated from message pyairtable.auth.v1.RevokeSessionResponse
+ */
+export type RevokeSessionResponse = Message<"pyairtable.auth.v1.RevokeSessionResponse"> & {
+  /**
+   * The session, with revoke_time set.
+   *
+   * @generated from field: pyairtable.auth.v1.Session session = 1;
+   */
+  session?: Session | undefined;
+};
+
+/**
+ * Describes the message pyairtable.auth.v1.RevokeSessionResponse.
+ * Use `create(RevokeSessionResponseSchema)` to create a new message.
+ */
+export const RevokeSessionResponseSchema: GenMessage<RevokeSessionResponse> = /*@__PURE__*/
+  messageDesc(file_pyairtable_auth_v1_auth_service, 11);
+
+/**
+ * RevokeAllSessionsRequest ends the caller's sessions.
+ *
+ * @generated from message pyairtable.auth.v1.RevokeAllSessionsRequest
+ */
+export type RevokeAllSessionsRequest = Message<"pyairtable.auth.v1.RevokeAllSessionsRequest"> & {
+  /**
+   * Keep the session the call is made with. Default false: every session
+   * ends, the current one too.
+   *
+   * @generated from field: bool keep_current = 1;
+   */
+  keepCurrent: boolean;
+
+  /**
+   * Makes the call safe to retry; see pyairtable.common.v1.request_id.
+   *
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message pyairtable.auth.v1.RevokeAllSessionsRequest.
+ * Use `create(RevokeAllSessionsRequestSchema)` to create a new message.
+ */
+export const RevokeAllSessionsRequestSchema: GenMessage<RevokeAllSessionsRequest> = /*@__PURE__*/
+  messageDesc(file_pyairtable_auth_v1_auth_service, 12);
+
+/**
+ * RevokeAllSessionsResponse says how many sessions ended.
+ *
+ * @generated from message pyairtable.auth.v1.RevokeAllSessionsResponse
+ */
+export type RevokeAllSessionsResponse = Message<"pyairtable.auth.v1.RevokeAllSessionsResponse"> & {
+  /**
+   * The number of sessions ended by this call.
+   *
+   * @generated from field: int32 revoked_count = 1;
+   */
+  revokedCount: number;
+};
+
+/**
+ * Describes the message pyairtable.auth.v1.RevokeAllSessionsResponse.
+ * Use `create(RevokeAllSessionsResponseSchema)` to create a new message.
+ */
+export const RevokeAllSessionsResponseSchema: GenMessage<RevokeAllSessionsResponse> = /*@__PURE__*/
+  messageDesc(file_pyairtable_auth_v1_auth_service, 13);
+
+/**
+ * AuthService manages the caller's personal access tokens and browser
+ * sessions.
  *
  * @generated from service pyairtable.auth.v1.AuthService
  */
@@ -260,6 +460,51 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof RevokeTokenRequestSchema;
     output: typeof RevokeTokenResponseSchema;
+  },
+  /**
+   * GetSession returns one of the caller's sessions; with an empty
+   * session_id, the session the call is made with (NOT_FOUND when the call
+   * is not made with a session).
+   *
+   * @generated from rpc pyairtable.auth.v1.AuthService.GetSession
+   */
+  getSession: {
+    methodKind: "unary";
+    input: typeof GetSessionRequestSchema;
+    output: typeof GetSessionResponseSchema;
+  },
+  /**
+   * ListSessions lists the caller's sessions that have not ended, newest
+   * first.
+   *
+   * @generated from rpc pyairtable.auth.v1.AuthService.ListSessions
+   */
+  listSessions: {
+    methodKind: "unary";
+    input: typeof ListSessionsRequestSchema;
+    output: typeof ListSessionsResponseSchema;
+  },
+  /**
+   * RevokeSession ends one of the caller's sessions at once, on every
+   * server. Ending an ended session returns it unchanged.
+   *
+   * @generated from rpc pyairtable.auth.v1.AuthService.RevokeSession
+   */
+  revokeSession: {
+    methodKind: "unary";
+    input: typeof RevokeSessionRequestSchema;
+    output: typeof RevokeSessionResponseSchema;
+  },
+  /**
+   * RevokeAllSessions ends every session of the caller ("sign out
+   * everywhere"), except the current one when keep_current is set.
+   *
+   * @generated from rpc pyairtable.auth.v1.AuthService.RevokeAllSessions
+   */
+  revokeAllSessions: {
+    methodKind: "unary";
+    input: typeof RevokeAllSessionsRequestSchema;
+    output: typeof RevokeAllSessionsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_pyairtable_auth_v1_auth_service, 0);
