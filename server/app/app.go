@@ -43,11 +43,12 @@ type Server struct {
 	// SignIn is the OIDC provider; nil when OIDC is not configured.
 	SignIn *signin.Provider
 
-	log     *slog.Logger
-	redis   rueidis.Client
-	handler http.Handler
-	stop    context.CancelFunc
-	done    chan struct{}
+	log      *slog.Logger
+	redis    rueidis.Client
+	handler  http.Handler
+	stop     context.CancelFunc
+	done     chan struct{}
+	watching chan struct{} // open while the credentials epoch is watched
 }
 
 // New opens the database (running migrations), connects to Redis when
@@ -137,6 +138,15 @@ func (s *Server) build(ctx context.Context) error {
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
 	go s.janitor(bg)
+	if clearer, ok := tokenCache.(cache.Clearer); ok {
+		// Without Redis, changes to credentials made by other processes
+		// arrive through the database.
+		s.watching = make(chan struct{})
+		go func() {
+			defer close(s.watching)
+			auth.WatchEpoch(bg, s.DB, time.Second, func() { clearer.Clear(2 * time.Second) })
+		}()
+	}
 	return nil
 }
 
@@ -208,7 +218,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.Config.ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		// Calls still running after the grace period are cut off.
+		s.log.Warn("closing connections still open after the grace period", "err", err)
+		_ = srv.Close()
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
@@ -221,6 +233,9 @@ func (s *Server) Close() {
 	if s.stop != nil {
 		s.stop()
 		<-s.done
+		if s.watching != nil {
+			<-s.watching
+		}
 	}
 	if s.redis != nil {
 		s.redis.Close()

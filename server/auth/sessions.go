@@ -55,6 +55,9 @@ func sessionKey(id string) string { return "ses:" + id }
 // CreateSession starts a session for the user and returns it with the
 // cookie value to set, which is not kept.
 func (s *Service) CreateSession(ctx context.Context, tx bun.IDB, userID, userAgent, ip string) (*Session, string, error) {
+	if err := lockActiveUser(ctx, tx, s.db.Engine, userID); err != nil {
+		return nil, "", err
+	}
 	now := s.now()
 	secret := ids.Random(secretLength)
 	if len(userAgent) > 512 {
@@ -231,7 +234,7 @@ func (s *Service) RevokeSession(ctx context.Context, tx bun.IDB, userID, id stri
 	if err := s.cache.Invalidate(ctx, sessionKey(id)); err != nil {
 		return nil, apperr.Wrap(err, "invalidate session cache")
 	}
-	return sess, nil
+	return sess, bumpEpoch(ctx, tx)
 }
 
 // RevokeAllSessions ends every session of the user except keep (when not
@@ -259,7 +262,7 @@ func (s *Service) RevokeAllSessions(ctx context.Context, tx bun.IDB, userID, kee
 	if err := s.cache.Invalidate(ctx, keys...); err != nil {
 		return 0, apperr.Wrap(err, "invalidate session cache")
 	}
-	return len(idList), nil
+	return len(idList), bumpEpoch(ctx, tx)
 }
 
 // simpleContentTypes are the request types a cross-site HTML form can send

@@ -46,6 +46,9 @@ func (s *Service) CreateToken(ctx context.Context, tx bun.IDB, who *access.Princ
 	if err := withinReach(who, &in); err != nil {
 		return nil, "", err
 	}
+	if err := lockActiveUser(ctx, tx, s.db.Engine, who.UserID); err != nil {
+		return nil, "", err
+	}
 	if err := s.checkWorkspaces(ctx, tx, who.UserID, in.WorkspaceIDs); err != nil {
 		return nil, "", err
 	}
@@ -234,7 +237,7 @@ func (s *Service) RevokeToken(ctx context.Context, tx bun.IDB, who *access.Princ
 	if err := s.cache.Invalidate(ctx, cacheKey(tokenID)); err != nil {
 		return nil, apperr.Wrap(err, "invalidate token cache")
 	}
-	return t, nil
+	return t, bumpEpoch(ctx, tx)
 }
 
 // InvalidateUser drops every cached token and session of a user, after a change to the
@@ -254,10 +257,12 @@ func (s *Service) InvalidateUser(ctx context.Context, db bun.IDB, userID string)
 	for _, id := range sessionIDs {
 		keys = append(keys, sessionKey(id))
 	}
-	if len(keys) == 0 {
-		return nil
+	if len(keys) > 0 {
+		if err := s.cache.Invalidate(ctx, keys...); err != nil {
+			return err
+		}
 	}
-	return s.cache.Invalidate(ctx, keys...)
+	return bumpEpoch(ctx, db)
 }
 
 func sorted(in []string) StringList {

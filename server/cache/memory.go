@@ -128,3 +128,29 @@ func (c *memory) makeRoom(now time.Time) {
 		}
 	}
 }
+
+// Clearer is implemented by caches that can drop every value at once.
+type Clearer interface {
+	// Clear drops every cached value and refuses Fills for fence, so a
+	// reader that loaded data before the clear cannot put it back.
+	Clear(fence time.Duration)
+}
+
+// Clear drops every value (tombstones stay) and refuses Fills for fence.
+// A server without Redis calls it when another process changed credentials.
+func (c *memory) Clear(fence time.Duration) {
+	now := time.Now()
+	c.mu.Lock()
+	n := 0
+	for k, e := range c.entries {
+		if !e.tomb {
+			delete(c.entries, k)
+			n++
+		}
+	}
+	if until := now.Add(fence); until.After(c.fence) {
+		c.fence = until
+	}
+	c.mu.Unlock()
+	c.m.invalidated(c.name, n)
+}

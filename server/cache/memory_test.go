@@ -72,3 +72,24 @@ func TestMemoryEvictedTombstoneStillBlocksFill(t *testing.T) {
 		}
 	}
 }
+
+func TestMemoryClearDropsValuesAndFencesFills(t *testing.T) {
+	ctx := context.Background()
+	c := NewMemory("t", nil)
+	if err := c.Fill(ctx, "a", []byte("1"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	c.(Clearer).Clear(50 * time.Millisecond)
+	if _, ok, _ := c.Get(ctx, "a"); ok {
+		t.Fatal("value survived Clear")
+	}
+	_ = c.Fill(ctx, "a", []byte("stale"), time.Minute)
+	if _, ok, _ := c.Get(ctx, "a"); ok {
+		t.Fatal("Fill during the fence was kept")
+	}
+	time.Sleep(60 * time.Millisecond)
+	_ = c.Fill(ctx, "a", []byte("fresh"), time.Minute)
+	if v, ok, _ := c.Get(ctx, "a"); !ok || string(v) != "fresh" {
+		t.Fatalf("after the fence: %q, %v", v, ok)
+	}
+}

@@ -103,4 +103,7 @@ CREATE TABLE login_states (
 );
 CREATE INDEX login_states_expires_at_idx ON login_states (expires_at)
 `},
+	{ID: "0003_credentials_epoch", SQL: `
+INSERT INTO settings (key, value) VALUES ('credentials_epoch', '0')
+`},
 }

@@ -68,7 +68,7 @@ func TestFailedTransactionLeavesNothing(t *testing.T) {
 		if !storage.IsUniqueViolation(err) {
 			t.Fatalf("want a unique violation, got %v", err)
 		}
-		n, err := db.NewSelect().Table("settings").Count(ctx)
+		n, err := db.NewSelect().Table("settings").Where("key = 'a'").Count(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

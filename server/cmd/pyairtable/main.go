@@ -54,6 +54,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 }
 
+// commandName is how the user ran this program, for hints: the binary's
+// name, or "go run ./server/cmd/pyairtable" under go run.
+func commandName() string {
+	exe, err := os.Executable()
+	if err != nil || strings.Contains(exe, "go-build") {
+		return "go run ./server/cmd/pyairtable"
+	}
+	return exe
+}
+
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
@@ -82,6 +92,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	srv, err := app.New(ctx, cfg, log)
 	if err != nil {
+		if ctx.Err() != nil {
+			log.Info("stopped while starting")
+			return nil
+		}
 		return err
 	}
 	defer srv.Close()
@@ -93,7 +107,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		"redis", cfg.RedisURL != "", "tls", cfg.TLSCertFile != "")
 	if has, err := srv.HasUsers(ctx); err == nil && !has {
 		log.Info("no users yet: create the first user (an administrator) and a token with: " +
-			"go run ./server/cmd/pyairtable token create --email you@example.com")
+			commandName() + " token create --email you@example.com")
 	}
 	return srv.Serve(ctx, ln)
 }
@@ -103,29 +117,28 @@ func adminFlags(name string, args []string, getenv func(string) string, stderr i
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	extra(fs)
-	var rest []string
+	var own, rest []string
 	for i := 0; i < len(args); i++ {
-		a := strings.TrimLeft(args[i], "-")
-		key, _, hasValue := strings.Cut(a, "=")
-		if fs.Lookup(key) != nil {
-			if err := fs.Parse(args[i : i+1+boolToInt(!hasValue && i+1 < len(args))]); err != nil {
-				return config.Config{}, err
-			}
-			if !hasValue {
-				i++
-			}
+		key, _, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		f := fs.Lookup(key)
+		if f == nil || !strings.HasPrefix(args[i], "-") {
+			rest = append(rest, args[i])
 			continue
 		}
-		rest = append(rest, args[i])
+		own = append(own, args[i])
+		isBool := false
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok {
+			isBool = b.IsBoolFlag()
+		}
+		if !hasValue && !isBool && i+1 < len(args) {
+			i++
+			own = append(own, args[i])
+		}
+	}
+	if err := fs.Parse(own); err != nil {
+		return config.Config{}, err
 	}
 	return config.Parse(name, rest, getenv, stderr)
-}
-
-func boolToInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func openQuiet(ctx context.Context, cfg config.Config, stderr io.Writer) (*app.Server, error) {
