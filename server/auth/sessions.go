@@ -203,17 +203,10 @@ func (s *Service) ListSessions(ctx context.Context, db bun.IDB, userID string, s
 	if err := q.Order("created_at DESC", "id DESC").Limit(int64(size+1)).Scan(ctx, &rows); err != nil {
 		return nil, apperr.Wrap(err, "list sessions")
 	}
-	page := &SessionPage{Sessions: rows}
-	if len(rows) > size {
-		page.Sessions = rows[:size]
-		last := rows[size-1]
-		next, err := s.pages.Encode(scope, tokenCursor{CreatedAt: last.CreatedAt, ID: last.ID})
-		if err != nil {
-			return nil, err
-		}
-		page.Next = next
-	}
-	return page, nil
+	rows, next, err := pagetoken.Trim(s.pages, scope, rows, size, func(last *Session) any {
+		return tokenCursor{CreatedAt: last.CreatedAt, ID: last.ID}
+	})
+	return &SessionPage{Sessions: rows, Next: next}, err
 }
 
 // RevokeSession ends one of the user's sessions on every server at once.

@@ -196,21 +196,16 @@ func (s *Service) ListTokens(ctx context.Context, db bun.IDB, who *access.Princi
 	if err := q.Order("created_at DESC", "id DESC").Limit(int64(size+1)).Scan(ctx, &rows); err != nil {
 		return nil, apperr.Wrap(err, "list tokens")
 	}
-	page := &TokenPage{}
-	for i, t := range rows {
-		if i < size && Reaches(who, t) {
+	rows, next, err := pagetoken.Trim(s.pages, "tokens:"+userID, rows, size, func(last *Token) any {
+		return tokenCursor{CreatedAt: last.CreatedAt, ID: last.ID, Revoked: showRevoked}
+	})
+	page := &TokenPage{Next: next}
+	for _, t := range rows {
+		if Reaches(who, t) {
 			page.Tokens = append(page.Tokens, t)
 		}
 	}
-	if len(rows) > size {
-		last := rows[size-1]
-		next, err := s.pages.Encode("tokens:"+userID, tokenCursor{CreatedAt: last.CreatedAt, ID: last.ID, Revoked: showRevoked})
-		if err != nil {
-			return nil, err
-		}
-		page.Next = next
-	}
-	return page, nil
+	return page, err
 }
 
 // RevokeToken revokes one of the caller's tokens (within its reach) inside tx and drops it from

@@ -82,3 +82,15 @@ func (c *Codec) Decode(token, scope string, dst any) error {
 	}
 	return nil
 }
+
+// Trim turns rows read with a limit of size+1 into one page: the first size
+// rows, and the token of the next page (made from the last row kept by
+// cursor), empty when there is no more.
+func Trim[T any](c *Codec, scope string, rows []T, size int, cursor func(last T) any) ([]T, string, error) {
+	if len(rows) <= size {
+		return rows, "", nil
+	}
+	rows = rows[:size]
+	next, err := c.Encode(scope, cursor(rows[size-1]))
+	return rows, next, err
+}

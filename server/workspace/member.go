@@ -87,24 +87,10 @@ func (s *Service) ListMembers(ctx context.Context, db bun.IDB, wsID string, size
 	if err := q.OrderExpr("COALESCE(m.email, '') ASC, COALESCE(m.user_id, '') ASC").Limit(int64(size+1)).Scan(ctx, &rows); err != nil {
 		return nil, apperr.Wrap(err, "list members")
 	}
-	page := &MemberPage{Members: rows}
-	if len(rows) > size {
-		page.Members = rows[:size]
-		last := rows[size-1]
-		c := memberCursor{}
-		if last.Email != nil {
-			c.Email = *last.Email
-		}
-		if last.UserID != nil {
-			c.UserID = *last.UserID
-		}
-		next, err := s.pages.Encode(scope, c)
-		if err != nil {
-			return nil, err
-		}
-		page.Next = next
-	}
-	return page, nil
+	rows, next, err := pagetoken.Trim(s.pages, scope, rows, size, func(last *MemberView) any {
+		return memberCursor{Email: deref(last.Email), UserID: deref(last.UserID)}
+	})
+	return &MemberPage{Members: rows, Next: next}, err
 }
 
 // AddMember adds the person with the email: an active member when a user
@@ -251,4 +237,11 @@ func LinkPending(ctx context.Context, tx bun.IDB, userID, email string) error {
 		return apperr.Wrap(err, "link pending memberships")
 	}
 	return nil
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -131,17 +131,10 @@ func (s *Service) List(ctx context.Context, db bun.IDB, userID string, reach []s
 	if err := q.Order("w.created_at ASC", "w.id ASC").Limit(int64(size+1)).Scan(ctx, &rows); err != nil {
 		return nil, apperr.Wrap(err, "list workspaces")
 	}
-	page := &Page{Workspaces: rows}
-	if len(rows) > size {
-		page.Workspaces = rows[:size]
-		last := rows[size-1]
-		next, err := s.pages.Encode(scope, cursor{CreatedAt: last.CreatedAt, ID: last.ID})
-		if err != nil {
-			return nil, err
-		}
-		page.Next = next
-	}
-	return page, nil
+	rows, next, err := pagetoken.Trim(s.pages, scope, rows, size, func(last *Listed) any {
+		return cursor{CreatedAt: last.CreatedAt, ID: last.ID}
+	})
+	return &Page{Workspaces: rows, Next: next}, err
 }
 
 // Patch holds the workspace fields to change; nil fields are kept.
