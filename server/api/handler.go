@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 
 	"connectrpc.com/connect"
 	connectcors "connectrpc.com/cors"
@@ -77,7 +78,25 @@ func NewHandler(d Deps) http.Handler {
 		d.Mount(mux)
 	}
 	mux.Handle("/metrics", promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{Registry: d.Registry}))
-	return withCORS(d.CORSOrigins, mux)
+	return withCORS(d.CORSOrigins, refuseForgedCookieCalls(d.Log, mux))
+}
+
+// refuseForgedCookieCalls answers a cookie-authenticated call whose
+// content type a cross-site form could send (which the protocol handlers
+// would refuse with a bare 415) with UNAUTHENTICATED, reason
+// CSRF_CHECK_FAILED, in the Connect error format.
+func refuseForgedCookieCalls(log *slog.Logger, next http.Handler) http.Handler {
+	errs := connect.NewErrorWriter()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/pyairtable.") &&
+			r.Header.Get("Authorization") == "" && !auth.CSRFSafe(r.Method, r.Header) {
+			if c, err := r.Cookie(auth.SessionCookie); err == nil && c.Value != "" {
+				_ = errs.Write(w, r, toConnect(r.Context(), log, r.URL.Path, auth.CSRFError()))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // withCORS lets the configured browser origins call the API, with the

@@ -108,7 +108,7 @@ func (s *Server) build(ctx context.Context) error {
 
 	s.Tokens = auth.NewService(s.DB, tokenCache, pages, s.log)
 	s.Tokens.SetSessionPolicy(auth.SessionPolicy{Idle: cfg.SessionIdleTimeout, MaxAge: cfg.SessionMaxAge})
-	flow := &signin.Flow{DB: s.DB, Sessions: s.Tokens, CookieSecure: cfg.CookieSecure, Log: s.log}
+	flow := &signin.Flow{DB: s.DB, Sessions: s.Tokens, CookieSecure: cfg.CookieSecure, Log: s.log, Limiter: perAddress}
 	if cfg.OIDCIssuer != "" {
 		s.SignIn = signin.NewProvider(signin.Config{
 			Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,

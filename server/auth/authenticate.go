@@ -241,9 +241,7 @@ func (s *Service) authenticateCookie(ctx context.Context, method string, h http.
 		return nil, nil
 	}
 	if !csrfSafe(method, h) {
-		return nil, apperr.New(apperr.Unauthenticated, "CSRF_CHECK_FAILED",
-			"a call authenticated by the session cookie must send a Content-Type such as application/json, "+
-				"application/proto or application/grpc-web+proto, or a Connect-Protocol-Version header")
+		return nil, CSRFError()
 	}
 	return s.AuthenticateSession(ctx, c.Value)
 }

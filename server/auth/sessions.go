@@ -111,6 +111,13 @@ func (s *Service) AuthenticateSession(ctx context.Context, value string) (*acces
 	return &access.Principal{UserID: entry.UserID, Admin: entry.Admin, SessionID: id}, nil
 }
 
+// CSRFError is the error for a cookie call another site could have forged.
+func CSRFError() error {
+	return apperr.New(apperr.Unauthenticated, "CSRF_CHECK_FAILED",
+		"a call authenticated by the session cookie must send a Content-Type such as application/json, "+
+			"application/proto or application/grpc-web+proto, or a Connect-Protocol-Version header")
+}
+
 func badSession() error {
 	return apperr.New(apperr.Unauthenticated, "INVALID_SESSION", "the session has ended; sign in again")
 }
@@ -148,10 +155,13 @@ func (s *Service) lookupSession(ctx context.Context, id string, fresh bool) (*ca
 	return e, nil
 }
 
-// touchSession extends a session's idle deadline, at most once a minute.
+// touchSession extends a session's idle deadline, at most once a minute
+// (or a quarter of the idle timeout, when that is shorter).
 func (s *Service) touchSession(ctx context.Context, id string, now time.Time) {
+	// Write at most once a minute, and often enough for short idle timeouts.
+	every := min(lastUsedEvery, s.sessions.Idle/4)
 	s.mu.Lock()
-	if last, ok := s.lastUsed[id]; ok && now.Sub(last) < lastUsedEvery {
+	if last, ok := s.lastUsed[id]; ok && now.Sub(last) < every {
 		s.mu.Unlock()
 		return
 	}
@@ -159,7 +169,7 @@ func (s *Service) touchSession(ctx context.Context, id string, now time.Time) {
 	s.mu.Unlock()
 	_, err := s.db.NewUpdate().Table("sessions").
 		Set("last_seen_at = ?", now).Set("idle_expires_at = ?", now.Add(s.sessions.Idle)).
-		Where("id = ? AND last_seen_at < ? AND revoked_at IS NULL", id, now.Add(-lastUsedEvery)).
+		Where("id = ? AND last_seen_at < ? AND revoked_at IS NULL", id, now.Add(-every)).
 		Exec(context.WithoutCancel(ctx))
 	if err != nil {
 		s.log.WarnContext(ctx, "record session use", "session_id", id, "err", err)
@@ -270,6 +280,12 @@ var simpleContentTypes = map[string]bool{
 // cannot send (so the browser asked CORS first, and only configured origins
 // pass), or one carrying Connect's protocol header.
 func csrfSafe(method string, h http.Header) bool {
+	return CSRFSafe(method, h)
+}
+
+// CSRFSafe is csrfSafe for the HTTP edge, which refuses forgeable cookie
+// calls before the protocol handlers see them.
+func CSRFSafe(method string, h http.Header) bool {
 	if method == http.MethodGet || method == http.MethodHead {
 		return true
 	}

@@ -8,10 +8,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +25,7 @@ import (
 	"github.com/pyairtable/pyairtable/server/apperr"
 	"github.com/pyairtable/pyairtable/server/auth"
 	"github.com/pyairtable/pyairtable/server/ids"
+	"github.com/pyairtable/pyairtable/server/ratelimit"
 	"github.com/pyairtable/pyairtable/server/storage"
 )
 
@@ -54,6 +58,13 @@ type Flow struct {
 	// URL), "true" or "false".
 	CookieSecure string
 	Log          *slog.Logger
+	// Limiter, when set, limits logins started per client address.
+	Limiter Limiter
+}
+
+// Limiter decides whether a key may make one more request.
+type Limiter interface {
+	Allow(ctx context.Context, key string) (ratelimit.Decision, error)
 }
 
 // Mount adds the login endpoints to mux.
@@ -90,6 +101,13 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "sign-in with OpenID Connect is not configured on this server (PYAIRTABLE_OIDC_ISSUER)")
 		return
 	}
+	if f.Limiter != nil {
+		if d, err := f.Limiter.Allow(r.Context(), "login:"+clientIP(r)); err == nil && !d.Allowed {
+			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(d.RetryAfter.Seconds())))))
+			fail(w, http.StatusTooManyRequests, "too many sign-ins started from this address; retry after "+d.RetryAfter.Round(time.Second).String())
+			return
+		}
+	}
 	d, err := f.Provider.get(r.Context())
 	if err != nil {
 		f.Log.WarnContext(r.Context(), "login: provider unavailable", "err", err)
@@ -97,9 +115,11 @@ func (f *Flow) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	returnTo := r.URL.Query().Get("return_to")
-	if returnTo != "" && !f.returnAllowed(returnTo) {
-		fail(w, http.StatusBadRequest, "return_to must be a path on this server or an allowed origin")
-		return
+	if returnTo != "" {
+		if returnTo = f.safeReturn(returnTo); returnTo == "" {
+			fail(w, http.StatusBadRequest, "return_to must be a path on this server or an allowed origin")
+			return
+		}
 	}
 	state, nonce, verifier := ids.Random(43), ids.Random(43), oauth2.GenerateVerifier()
 	now := time.Now().UTC()
@@ -273,31 +293,50 @@ func (f *Flow) logout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: auth.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: f.secure(r)})
-	if rt := r.URL.Query().Get("return_to"); rt != "" && f.returnAllowed(rt) {
+	if rt := f.safeReturn(r.URL.Query().Get("return_to")); rt != "" {
 		http.Redirect(w, r, rt, http.StatusSeeOther)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// returnAllowed accepts a path on this server, the post-login URL's
-// origin, or an allowed CORS origin.
-func (f *Flow) returnAllowed(target string) bool {
-	if strings.HasPrefix(target, "/") && !strings.HasPrefix(target, "//") && !strings.HasPrefix(target, "/\\") {
-		return true
+// safeReturn returns where a browser may be sent after login or logout: a
+// cleaned path on this server, or a URL on the post-login URL's origin or
+// an allowed CORS origin; "" when the target is refused. Backslashes and
+// control characters are refused outright (browsers read "/\evil" and
+// "/<tab>/evil" as another site).
+func (f *Flow) safeReturn(target string) string {
+	unsafe := func(v string) bool {
+		return strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' })
+	}
+	if target == "" || unsafe(target) {
+		return ""
 	}
 	u, err := url.Parse(target)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return false
+	if err != nil || u.User != nil || unsafe(u.Path) {
+		return ""
+	}
+	if u.Scheme == "" && u.Host == "" {
+		if !strings.HasPrefix(u.Path, "/") {
+			return ""
+		}
+		clean := url.URL{Path: path.Clean(u.Path), RawQuery: u.RawQuery, Fragment: u.Fragment}
+		if strings.HasPrefix(clean.Path, "//") {
+			return ""
+		}
+		return clean.String()
+	}
+	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || f.Provider == nil {
+		return ""
 	}
 	origin := u.Scheme + "://" + u.Host
-	if f.Provider != nil {
-		if p, err := url.Parse(f.Provider.cfg.PostLoginURL); err == nil && p.Host != "" && p.Scheme+"://"+p.Host == origin {
-			return true
-		}
-		return slices.Contains(f.Provider.cfg.AllowedOrigins, origin)
+	if p, err := url.Parse(f.Provider.cfg.PostLoginURL); err == nil && p.Host != "" && p.Scheme+"://"+p.Host == origin {
+		return u.String()
 	}
-	return false
+	if slices.Contains(f.Provider.cfg.AllowedOrigins, origin) {
+		return u.String()
+	}
+	return ""
 }
 
 // sameOrigin refuses a cross-site request that names another origin.

@@ -98,8 +98,8 @@ func (p *Provider) findOrCreate(ctx context.Context, tx bun.IDB, c *Claims) (*us
 	if _, err := tx.NewInsert().Model(&idn).Exec(ctx); err != nil {
 		return nil, err
 	}
-	if c.Email != "" {
-		if err := workspace.LinkPending(ctx, tx, u.ID, c.Email); err != nil {
+	if email != "" {
+		if err := workspace.LinkPending(ctx, tx, u.ID, email); err != nil {
 			return nil, err
 		}
 	}
