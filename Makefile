@@ -19,7 +19,7 @@ test: deps services check go-test
 
 ## deps: install the pinned npm tools and the TypeScript SDK's packages
 deps:
-	@[ -x $(BUF) ] || npm ci --no-audit --no-fund
+	@[ -x $(BUF) ] || npm install --no-audit --no-fund
 	@[ -d sdk/ts/node_modules ] || npm ci --no-audit --no-fund --prefix sdk/ts
 
 ## services: make sure PostgreSQL and Redis answer (start them if stopped)
