@@ -24,6 +24,10 @@ type Rule struct {
 	Role Role
 	// WorkspaceField is the request field holding the workspace id.
 	WorkspaceField protoreflect.Name
+	// BaseField is the request field holding a base id.
+	BaseField protoreflect.Name
+	// TableField is the request field holding a table id.
+	TableField protoreflect.Name
 	// Admin is true when only instance administrators may call it.
 	Admin bool
 	// Public is true when no credentials are needed.
@@ -37,17 +41,28 @@ type RoleResolver interface {
 	MemberRole(ctx context.Context, workspaceID, userID string) (Role, error)
 }
 
+// ObjectResolver finds where bases and tables live.
+type ObjectResolver interface {
+	// BaseWorkspace returns the workspace of a base, deleted or not; ok is
+	// false when there is no such base.
+	BaseWorkspace(ctx context.Context, baseID string) (workspaceID string, ok bool, err error)
+	// TableBase returns the base and workspace of a table, deleted or not;
+	// ok is false when there is no such table.
+	TableBase(ctx context.Context, tableID string) (baseID, workspaceID string, ok bool, err error)
+}
+
 // Policy enforces the access declarations of a set of services.
 type Policy struct {
-	rules map[string]Rule
-	roles RoleResolver
+	rules   map[string]Rule
+	roles   RoleResolver
+	objects ObjectResolver
 }
 
 // NewPolicy reads the access declaration of every method of the services
 // (full names such as "pyairtable.user.v1.UserService"). It fails when a
 // method has none, or names a workspace field its request lacks.
-func NewPolicy(roles RoleResolver, services ...string) (*Policy, error) {
-	p := &Policy{rules: map[string]Rule{}, roles: roles}
+func NewPolicy(roles RoleResolver, objects ObjectResolver, services ...string) (*Policy, error) {
+	p := &Policy{rules: map[string]Rule{}, roles: roles, objects: objects}
 	for _, name := range services {
 		rules, err := RulesOf(name)
 		if err != nil {
@@ -85,17 +100,27 @@ func RulesOf(service string) ([]Rule, error) {
 			Scope:          decl.GetScope(),
 			Role:           Role(decl.GetRole()),
 			WorkspaceField: protoreflect.Name(decl.GetWorkspaceField()),
+			BaseField:      protoreflect.Name(decl.GetBaseField()),
+			TableField:     protoreflect.Name(decl.GetTableField()),
 			Admin:          decl.GetAdmin(),
 			Public:         decl.GetPublic(),
 		}
-		if r.WorkspaceField != "" {
-			f := m.Input().Fields().ByName(r.WorkspaceField)
+		named := 0
+		for _, field := range []protoreflect.Name{r.WorkspaceField, r.BaseField, r.TableField} {
+			if field == "" {
+				continue
+			}
+			named++
+			f := m.Input().Fields().ByName(field)
 			if f == nil || f.Kind() != protoreflect.StringKind {
-				return nil, fmt.Errorf("%s: workspace_field %q is not a string field of %s", procedure, r.WorkspaceField, m.Input().FullName())
+				return nil, fmt.Errorf("%s: %q is not a string field of %s", procedure, field, m.Input().FullName())
 			}
-			if r.Role == RoleNone {
-				return nil, fmt.Errorf("%s: workspace_field needs a role", procedure)
-			}
+		}
+		if named > 1 {
+			return nil, fmt.Errorf("%s: name one of workspace_field, base_field and table_field", procedure)
+		}
+		if (named == 1) != (r.Role != RoleNone) {
+			return nil, fmt.Errorf("%s: a role goes with a workspace, base or table field", procedure)
 		}
 		if r.Scope != "" && !knownScope(r.Scope) {
 			return nil, fmt.Errorf("%s: unknown scope %q", procedure, r.Scope)
@@ -162,7 +187,7 @@ func (p *Policy) Admit(ctx context.Context, procedure string) error {
 // or outside the token's workspaces); PermissionDenied for a role too low.
 func (p *Policy) Authorize(ctx context.Context, procedure string, req any) (context.Context, error) {
 	rule, ok := p.rules[procedure]
-	if !ok || rule.WorkspaceField == "" {
+	if !ok || (rule.WorkspaceField == "" && rule.BaseField == "" && rule.TableField == "") {
 		return ctx, nil
 	}
 	who, ok := FromContext(ctx)
@@ -173,9 +198,39 @@ func (p *Policy) Authorize(ctx context.Context, procedure string, req any) (cont
 	if !ok {
 		return ctx, apperr.New(apperr.Internal, "INTERNAL", "request of %s is not a message", procedure)
 	}
-	wsID := msg.ProtoReflect().Get(msg.ProtoReflect().Descriptor().Fields().ByName(rule.WorkspaceField)).String()
-	notFound := apperr.NotFoundf("workspace %q not found", wsID).With("workspace_id", wsID)
-	if !who.ReachesWorkspace(wsID) {
+	get := func(name protoreflect.Name) string {
+		return msg.ProtoReflect().Get(msg.ProtoReflect().Descriptor().Fields().ByName(name)).String()
+	}
+	var wsID, baseID string
+	var notFound error
+	switch {
+	case rule.WorkspaceField != "":
+		wsID = get(rule.WorkspaceField)
+		notFound = apperr.NotFoundf("workspace %q not found", wsID).With("workspace_id", wsID)
+	case rule.BaseField != "":
+		baseID = get(rule.BaseField)
+		notFound = apperr.NotFoundf("base %q not found", baseID).With("base_id", baseID)
+		ws, found, err := p.objects.BaseWorkspace(ctx, baseID)
+		if err != nil {
+			return ctx, apperr.Wrap(err, "find base")
+		}
+		if !found {
+			return ctx, notFound
+		}
+		wsID = ws
+	default:
+		tableID := get(rule.TableField)
+		notFound = apperr.NotFoundf("table %q not found", tableID).With("table_id", tableID)
+		b, ws, found, err := p.objects.TableBase(ctx, tableID)
+		if err != nil {
+			return ctx, apperr.Wrap(err, "find table")
+		}
+		if !found {
+			return ctx, notFound
+		}
+		baseID, wsID = b, ws
+	}
+	if !who.ReachesWorkspace(wsID) || (baseID != "" && !who.ReachesBase(baseID)) {
 		return ctx, notFound
 	}
 	role, err := p.roles.MemberRole(ctx, wsID, who.UserID)

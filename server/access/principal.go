@@ -60,6 +60,11 @@ func (p *Principal) ReachesWorkspace(id string) bool {
 	return len(p.WorkspaceIDs) == 0 || slices.Contains(p.WorkspaceIDs, id)
 }
 
+// ReachesBase reports whether the caller's credentials reach the base.
+func (p *Principal) ReachesBase(id string) bool {
+	return len(p.BaseIDs) == 0 || slices.Contains(p.BaseIDs, id)
+}
+
 // CallerID identifies the caller for idempotency records and rate limits:
 // the token or session id, so that two tokens of one user are separate
 // callers.

@@ -16,10 +16,12 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/pyairtable/pyairtable/gen/pyairtable/auth/v1/authv1connect"
+	"github.com/pyairtable/pyairtable/gen/pyairtable/table/v1/tablev1connect"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/user/v1/userv1connect"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/workspace/v1/workspacev1connect"
 	"github.com/pyairtable/pyairtable/server/access"
 	"github.com/pyairtable/pyairtable/server/auth"
+	"github.com/pyairtable/pyairtable/server/schema"
 	"github.com/pyairtable/pyairtable/server/storage"
 	"github.com/pyairtable/pyairtable/server/workspace"
 )
@@ -29,6 +31,8 @@ var Services = []string{
 	userv1connect.UserServiceName,
 	authv1connect.AuthServiceName,
 	workspacev1connect.WorkspaceServiceName,
+	tablev1connect.BaseServiceName,
+	tablev1connect.TableServiceName,
 }
 
 // Deps are what the handlers need.
@@ -38,6 +42,7 @@ type Deps struct {
 	Registry   *prometheus.Registry
 	Tokens     *auth.Service
 	Workspaces *workspace.Service
+	Schema     *schema.Service
 	Policy     *access.Policy
 	// PerCaller and PerAddress rate-limit calls; nil turns a limit off.
 	PerCaller, PerAddress Limiter
@@ -69,7 +74,9 @@ func NewHandler(d Deps) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(userv1connect.NewUserServiceHandler(&userHandler{db: d.DB, invalidator: d.Tokens}, opts...))
 	mux.Handle(authv1connect.NewAuthServiceHandler(&authHandler{db: d.DB, tokens: d.Tokens}, opts...))
-	mux.Handle(workspacev1connect.NewWorkspaceServiceHandler(&workspaceHandler{db: d.DB, svc: d.Workspaces}, opts...))
+	mux.Handle(workspacev1connect.NewWorkspaceServiceHandler(&workspaceHandler{db: d.DB, svc: d.Workspaces, schema: d.Schema}, opts...))
+	mux.Handle(tablev1connect.NewBaseServiceHandler(&baseHandler{db: d.DB, svc: d.Schema}, opts...))
+	mux.Handle(tablev1connect.NewTableServiceHandler(&tableHandler{db: d.DB, svc: d.Schema}, opts...))
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(Services...)))
 	reflector := grpcreflect.NewStaticReflector(append(slices.Clone(Services), grpchealth.HealthV1ServiceName)...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))

@@ -5,6 +5,7 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/uptrace/bun"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/pyairtable/pyairtable/server/access"
 	"github.com/pyairtable/pyairtable/server/idempotency"
@@ -14,6 +15,9 @@ type bunTx = bun.Tx
 
 // requestIDer is every mutating request: it carries a request_id.
 type requestIDer interface{ GetRequestId() string }
+
+// protoMessage is a generated message.
+type protoMessage = proto.Message
 
 // key returns the idempotency key of a mutating call.
 func key[T any, PT interface {

@@ -10,14 +10,16 @@ import (
 	"github.com/pyairtable/pyairtable/server/access"
 	"github.com/pyairtable/pyairtable/server/apperr"
 	"github.com/pyairtable/pyairtable/server/idempotency"
+	"github.com/pyairtable/pyairtable/server/schema"
 	"github.com/pyairtable/pyairtable/server/storage"
 	"github.com/pyairtable/pyairtable/server/user"
 	"github.com/pyairtable/pyairtable/server/workspace"
 )
 
 type workspaceHandler struct {
-	db  *storage.DB
-	svc *workspace.Service
+	db     *storage.DB
+	svc    *workspace.Service
+	schema *schema.Service
 }
 
 var _ workspacev1connect.WorkspaceServiceHandler = (*workspaceHandler)(nil)
@@ -103,6 +105,9 @@ func (h *workspaceHandler) DeleteWorkspace(ctx context.Context, req *connect.Req
 	id := req.Msg.GetWorkspaceId()
 	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), req.Msg,
 		func(ctx context.Context, tx bunTx) (*workspacev1.DeleteWorkspaceResponse, error) {
+			if err := h.schema.PurgeWorkspace(ctx, tx, id); err != nil {
+				return nil, err
+			}
 			if err := h.svc.Delete(ctx, tx, id); err != nil {
 				return nil, err
 			}

@@ -27,6 +27,7 @@ import (
 	"github.com/pyairtable/pyairtable/server/idempotency"
 	"github.com/pyairtable/pyairtable/server/pagetoken"
 	"github.com/pyairtable/pyairtable/server/ratelimit"
+	"github.com/pyairtable/pyairtable/server/schema"
 	"github.com/pyairtable/pyairtable/server/signin"
 	"github.com/pyairtable/pyairtable/server/storage"
 	"github.com/pyairtable/pyairtable/server/workspace"
@@ -38,6 +39,7 @@ type Server struct {
 	DB         *storage.DB
 	Tokens     *auth.Service
 	Workspaces *workspace.Service
+	Schema     *schema.Service
 	Registry   *prometheus.Registry
 	CacheStats *cache.Metrics
 	// SignIn is the OIDC provider; nil when OIDC is not configured.
@@ -124,12 +126,13 @@ func (s *Server) build(ctx context.Context) error {
 		}
 	}
 	s.Workspaces = workspace.NewService(s.DB, pages)
-	policy, err := access.NewPolicy(s.Workspaces, api.Services...)
+	s.Schema = schema.NewService(s.DB, pages, cfg.TrashRetention)
+	policy, err := access.NewPolicy(s.Workspaces, s.Schema, api.Services...)
 	if err != nil {
 		return fmt.Errorf("access declarations: %w", err)
 	}
 	s.handler = api.NewHandler(api.Deps{
-		DB: s.DB, Log: s.log, Registry: s.Registry, Tokens: s.Tokens, Workspaces: s.Workspaces,
+		DB: s.DB, Log: s.log, Registry: s.Registry, Tokens: s.Tokens, Workspaces: s.Workspaces, Schema: s.Schema,
 		Policy: policy, PerCaller: perCaller, PerAddress: perAddress,
 		CORSOrigins: cfg.CORSOrigins, MaxRequestBytes: cfg.MaxRequestBytes, MaxResponseBytes: cfg.MaxResponseBytes,
 		Mount: flow.Mount,
@@ -160,7 +163,8 @@ func rateOf(perSecond float64, burst int) *ratelimit.Rate {
 	return &ratelimit.Rate{Requests: max(1, int(math.Round(perSecond*1000))), Per: 1000 * time.Second, Burst: max(burst, 1)}
 }
 
-// janitor removes expired request records every hour.
+// janitor removes expired request records, and bases and tables whose
+// trash period ended, every hour.
 func (s *Server) janitor(ctx context.Context) {
 	defer close(s.done)
 	t := time.NewTicker(time.Hour)
@@ -170,6 +174,11 @@ func (s *Server) janitor(ctx context.Context) {
 			s.log.Warn("purge request records", "err", err)
 		} else if n > 0 {
 			s.log.Info("purged request records", "count", n)
+		}
+		if bases, tables, err := s.Schema.Purge(ctx, time.Now().UTC()); err != nil && ctx.Err() == nil {
+			s.log.Warn("purge deleted bases and tables", "err", err)
+		} else if bases+tables > 0 {
+			s.log.Info("purged deleted bases and tables", "bases", bases, "tables", tables)
 		}
 		select {
 		case <-ctx.Done():

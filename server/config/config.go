@@ -44,6 +44,7 @@ type Config struct {
 	OIDCNameClaim      string
 	OIDCPostLoginURL   string
 	OIDCScopes         []string
+	TrashRetention     time.Duration
 	SessionIdleTimeout time.Duration
 	SessionMaxAge      time.Duration
 	CookieSecure       string
@@ -114,6 +115,7 @@ var Settings = []Setting{
 	{"shutdown-timeout", "PYAIRTABLE_SHUTDOWN_TIMEOUT", "20s", "time given to calls in flight on SIGTERM or SIGINT", dur(func(c *Config) *time.Duration { return &c.ShutdownTimeout })},
 	{"tls-cert", "PYAIRTABLE_TLS_CERT", "", "PEM certificate file; with --tls-key serves HTTPS (HTTP/2 with ALPN)", str(func(c *Config) *string { return &c.TLSCertFile })},
 	{"tls-key", "PYAIRTABLE_TLS_KEY", "", "PEM private key file for --tls-cert", str(func(c *Config) *string { return &c.TLSKeyFile })},
+	{"trash-retention", "PYAIRTABLE_TRASH_RETENTION", "168h", "how long deleted bases and tables can be restored before they are purged", dur(func(c *Config) *time.Duration { return &c.TrashRetention })},
 	{"oidc-issuer", "PYAIRTABLE_OIDC_ISSUER", "", "OpenID Connect issuer URL (discovery at ISSUER/.well-known/openid-configuration); empty: no OIDC sign-in", str(func(c *Config) *string { return &c.OIDCIssuer })},
 	{"oidc-client-id", "PYAIRTABLE_OIDC_CLIENT_ID", "", "this server's client id at the issuer; ID tokens for it are accepted", str(func(c *Config) *string { return &c.OIDCClientID })},
 	{"oidc-client-secret", "PYAIRTABLE_OIDC_CLIENT_SECRET", "", "client secret; empty for a public client (PKCE only)", str(func(c *Config) *string { return &c.OIDCClientSecret })},

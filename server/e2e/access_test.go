@@ -15,6 +15,8 @@ import (
 	authv1 "github.com/pyairtable/pyairtable/gen/pyairtable/auth/v1"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/auth/v1/authv1connect"
 	commonv1 "github.com/pyairtable/pyairtable/gen/pyairtable/common/v1"
+	tablev1 "github.com/pyairtable/pyairtable/gen/pyairtable/table/v1"
+	"github.com/pyairtable/pyairtable/gen/pyairtable/table/v1/tablev1connect"
 	userv1 "github.com/pyairtable/pyairtable/gen/pyairtable/user/v1"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/user/v1/userv1connect"
 	workspacev1 "github.com/pyairtable/pyairtable/gen/pyairtable/workspace/v1"
@@ -64,11 +66,19 @@ type accFixture struct {
 	// Objects only the allowed calls consume: refused calls change nothing.
 	victim     servertest.User // a user to deactivate
 	spareToken string          // a token of outsider's, to revoke
-	session    string          // a session of outsider's, to read
-	spareSess  string          // a session of outsider's, to end
-	movable    servertest.User // a reader of W whose role changes
-	removable  servertest.User // a reader of W to remove
-	invitee    string          // an email no user has, to invite to W
+
+	// Schema objects in W: a base with a table, and spares the allowed
+	// calls consume.
+	base, otherBase, spareBase, deletedBase string
+	table, spareTable, deletedTable         string
+	field, spareField                       string
+	// otherBaseOnly is an administrator token limited to otherBase.
+	otherBaseOnly string
+	session       string          // a session of outsider's, to read
+	spareSess     string          // a session of outsider's, to end
+	movable       servertest.User // a reader of W whose role changes
+	removable     servertest.User // a reader of W to remove
+	invitee       string          // an email no user has, to invite to W
 }
 
 // as returns a caller using the token ("" sends no credentials).
@@ -94,6 +104,53 @@ var accCalls = map[string]func(ctx context.Context, c accCaller, f *accFixture) 
 		return accErr(c.Users.DeactivateUser(ctx, connect.NewRequest(&userv1.DeactivateUserRequest{UserId: f.victim.ID})))
 	},
 
+	tablev1connect.BaseServiceCreateBaseProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Bases.CreateBase(ctx, connect.NewRequest(&tablev1.CreateBaseRequest{WorkspaceId: f.W, Name: "New base"})))
+	},
+	tablev1connect.BaseServiceGetBaseProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Bases.GetBase(ctx, connect.NewRequest(&tablev1.GetBaseRequest{BaseId: f.base})))
+	},
+	tablev1connect.BaseServiceListBasesProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Bases.ListBases(ctx, connect.NewRequest(&tablev1.ListBasesRequest{WorkspaceId: f.W})))
+	},
+	tablev1connect.BaseServiceUpdateBaseProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Bases.UpdateBase(ctx, connect.NewRequest(&tablev1.UpdateBaseRequest{BaseId: f.base, Name: proto.String("Renamed")})))
+	},
+	tablev1connect.BaseServiceDeleteBaseProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Bases.DeleteBase(ctx, connect.NewRequest(&tablev1.DeleteBaseRequest{BaseId: f.spareBase})))
+	},
+	tablev1connect.BaseServiceRestoreBaseProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Bases.RestoreBase(ctx, connect.NewRequest(&tablev1.RestoreBaseRequest{BaseId: f.deletedBase})))
+	},
+	tablev1connect.TableServiceCreateTableProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Tables.CreateTable(ctx, connect.NewRequest(&tablev1.CreateTableRequest{BaseId: f.base, Name: "New table",
+			Fields: []*tablev1.FieldSpec{{Name: "Name", Type: tablev1.FieldType_FIELD_TYPE_SINGLE_LINE_TEXT}}})))
+	},
+	tablev1connect.TableServiceGetTableProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Tables.GetTable(ctx, connect.NewRequest(&tablev1.GetTableRequest{TableId: f.table})))
+	},
+	tablev1connect.TableServiceListTablesProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Tables.ListTables(ctx, connect.NewRequest(&tablev1.ListTablesRequest{BaseId: f.base})))
+	},
+	tablev1connect.TableServiceUpdateTableProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Tables.UpdateTable(ctx, connect.NewRequest(&tablev1.UpdateTableRequest{TableId: f.table, Description: proto.String("About")})))
+	},
+	tablev1connect.TableServiceDeleteTableProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Tables.DeleteTable(ctx, connect.NewRequest(&tablev1.DeleteTableRequest{TableId: f.spareTable})))
+	},
+	tablev1connect.TableServiceRestoreTableProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Tables.RestoreTable(ctx, connect.NewRequest(&tablev1.RestoreTableRequest{TableId: f.deletedTable})))
+	},
+	tablev1connect.TableServiceCreateFieldProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Tables.CreateField(ctx, connect.NewRequest(&tablev1.CreateFieldRequest{TableId: f.table,
+			Field: &tablev1.FieldSpec{Name: "Extra", Type: tablev1.FieldType_FIELD_TYPE_NUMBER}})))
+	},
+	tablev1connect.TableServiceUpdateFieldProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Tables.UpdateField(ctx, connect.NewRequest(&tablev1.UpdateFieldRequest{TableId: f.table, FieldId: f.field, Name: proto.String("Notes 2")})))
+	},
+	tablev1connect.TableServiceDeleteFieldProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Tables.DeleteField(ctx, connect.NewRequest(&tablev1.DeleteFieldRequest{TableId: f.table, FieldId: f.spareField})))
+	},
 	authv1connect.AuthServiceGetSessionProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
 		return accErr(c.Auth.GetSession(ctx, connect.NewRequest(&authv1.GetSessionRequest{SessionId: f.session})))
 	},
@@ -161,6 +218,21 @@ var accRunLast = map[string]bool{
 	workspacev1connect.WorkspaceServiceDeleteWorkspaceProcedure: true,
 }
 
+// accBeforeAllowed prepares the allowed call of some RPCs.
+var accBeforeAllowed = map[string]func(t *testing.T, f *accFixture){
+	// A workspace can go once its bases are deleted (they go with it).
+	workspacev1connect.WorkspaceServiceDeleteWorkspaceProcedure: func(t *testing.T, f *accFixture) {
+		ctx := context.Background()
+		admin := f.as(f.admin.ID, f.admin.Token)
+		live, err := admin.Bases.ListBases(ctx, connect.NewRequest(&tablev1.ListBasesRequest{WorkspaceId: f.W}))
+		servertest.NoErr(t, err)
+		for _, b := range live.Msg.GetBases() {
+			_, err := admin.Bases.DeleteBase(ctx, connect.NewRequest(&tablev1.DeleteBaseRequest{BaseId: b.GetId()}))
+			servertest.NoErr(t, err)
+		}
+	},
+}
+
 func accErr[T any](_ *connect.Response[T], err error) error { return err }
 
 // accScenario is one refused call: who calls, and the code and reason the
@@ -195,7 +267,11 @@ func (f *accFixture) refusals(r access.Rule) []accScenario {
 		s = append(s, accScenario{"not_admin", f.as(owner.ID, owner.Token),
 			connect.CodePermissionDenied, "ADMIN_REQUIRED"})
 	}
-	if r.WorkspaceField != "" {
+	if r.BaseField != "" || r.TableField != "" {
+		s = append(s, accScenario{"token_for_other_base", f.as(f.admin.ID, f.otherBaseOnly),
+			connect.CodeNotFound, "NOT_FOUND"})
+	}
+	if accScoped(r) {
 		s = append(s, accScenario{"token_for_other_workspace", f.as(f.admin.ID, f.w2Only),
 			connect.CodeNotFound, "NOT_FOUND"})
 		// For an administrators-only call, non-administrators are refused
@@ -228,7 +304,7 @@ func (f *accFixture) leastAllowed(t *testing.T, r access.Rule) (accCaller, strin
 	switch {
 	case r.Admin:
 		u, who = f.admin, "the administrator"
-	case r.WorkspaceField != "":
+	case accScoped(r):
 		u, who = f.members[r.Role], "the "+r.Role.String()+" of W"
 	default:
 		u, who = f.outsider, "a user who is no administrator and no member of W"
@@ -272,6 +348,12 @@ func accRules(t *testing.T) []access.Rule {
 		t.Fatal("no access rules found")
 	}
 	return rules
+}
+
+// accScoped reports whether a rule is about one workspace (named directly,
+// or through a base or table).
+func accScoped(r access.Rule) bool {
+	return r.WorkspaceField != "" || r.BaseField != "" || r.TableField != ""
 }
 
 // accMethod is a rule's method name, such as "GetWorkspace".
@@ -320,6 +402,9 @@ func TestAccessTable(t *testing.T) {
 			for _, r := range allowed {
 				t.Run(accMethod(r)+"/allowed", func(t *testing.T) {
 					c, who := f.leastAllowed(t, r)
+					if before := accBeforeAllowed[r.Procedure]; before != nil {
+						before(t, f)
+					}
 					if err := accCalls[r.Procedure](ctx, c, f); err != nil {
 						t.Fatalf("%s was refused to %s: %v", r.Procedure, who, err)
 					}
@@ -406,6 +491,7 @@ func accNewFixture(t *testing.T, b servertest.Backend) *accFixture {
 		servertest.NoErr(t, err)
 		*id = sess.ID
 	}
+	accSchema(t, f, admin)
 	f.movable = env.NewUser(t, "movable@example.com")
 	accAddMember(t, admin, f.W, f.movable.Email, access.RoleReader)
 	f.removable = env.NewUser(t, "removable@example.com")
@@ -603,4 +689,35 @@ func accListedToken(t *testing.T, c accCaller, id string) *authv1.Token {
 	}
 	t.Fatalf("ListTokens does not list %s", id)
 	return nil
+}
+
+// accSchema creates the fixture's bases, tables and fields in W.
+func accSchema(t *testing.T, f *accFixture, admin accCaller) {
+	t.Helper()
+	ctx := context.Background()
+	mkBase := func(name string) string {
+		resp, err := admin.Bases.CreateBase(ctx, connect.NewRequest(&tablev1.CreateBaseRequest{WorkspaceId: f.W, Name: name}))
+		servertest.NoErr(t, err)
+		return resp.Msg.GetBase().GetId()
+	}
+	f.base, f.otherBase, f.spareBase, f.deletedBase = mkBase("Base"), mkBase("Other"), mkBase("Spare"), mkBase("Deleted")
+	_, err := admin.Bases.DeleteBase(ctx, connect.NewRequest(&tablev1.DeleteBaseRequest{BaseId: f.deletedBase}))
+	servertest.NoErr(t, err)
+	mkTable := func(name string) *tablev1.Table {
+		resp, err := admin.Tables.CreateTable(ctx, connect.NewRequest(&tablev1.CreateTableRequest{BaseId: f.base, Name: name,
+			Fields: []*tablev1.FieldSpec{
+				{Name: "Name", Type: tablev1.FieldType_FIELD_TYPE_SINGLE_LINE_TEXT},
+				{Name: "Notes", Type: tablev1.FieldType_FIELD_TYPE_LONG_TEXT},
+				{Name: "Spare", Type: tablev1.FieldType_FIELD_TYPE_CHECKBOX},
+			}}))
+		servertest.NoErr(t, err)
+		return resp.Msg.GetTable()
+	}
+	tbl := mkTable("Table")
+	f.table, f.field, f.spareField = tbl.GetId(), tbl.GetFields()[1].GetId(), tbl.GetFields()[2].GetId()
+	f.spareTable = mkTable("Spare").GetId()
+	f.deletedTable = mkTable("Deleted").GetId()
+	_, err = admin.Tables.DeleteTable(ctx, connect.NewRequest(&tablev1.DeleteTableRequest{TableId: f.deletedTable}))
+	servertest.NoErr(t, err)
+	f.otherBaseOnly = f.env.NewToken(t, f.admin.ID, auth.NewToken{Name: "other base only", Scopes: access.AllScopes, BaseIDs: []string{f.otherBase}})
 }

@@ -15,6 +15,10 @@ const (
 	Workspace = "wsp"
 	Base      = "app"
 	Identity  = "idn"
+	Table     = "tbl"
+	Field     = "fld"
+	Choice    = "sel"
+	Record    = "rec"
 )
 
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

@@ -20,6 +20,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/pyairtable/pyairtable/gen/pyairtable/auth/v1/authv1connect"
+	"github.com/pyairtable/pyairtable/gen/pyairtable/table/v1/tablev1connect"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/user/v1/userv1connect"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/workspace/v1/workspacev1connect"
 	"github.com/pyairtable/pyairtable/server/access"
@@ -218,6 +219,8 @@ type Clients struct {
 	Users      userv1connect.UserServiceClient
 	Auth       authv1connect.AuthServiceClient
 	Workspaces workspacev1connect.WorkspaceServiceClient
+	Bases      tablev1connect.BaseServiceClient
+	Tables     tablev1connect.TableServiceClient
 }
 
 // Clients returns clients speaking the protocol with the token ("" sends
@@ -234,6 +237,8 @@ func NewClients(url string, p Protocol, token string) Clients {
 		Users:      userv1connect.NewUserServiceClient(hc, url, opts...),
 		Auth:       authv1connect.NewAuthServiceClient(hc, url, opts...),
 		Workspaces: workspacev1connect.NewWorkspaceServiceClient(hc, url, opts...),
+		Bases:      tablev1connect.NewBaseServiceClient(hc, url, opts...),
+		Tables:     tablev1connect.NewTableServiceClient(hc, url, opts...),
 	}
 }
 

@@ -20,6 +20,10 @@ var snapshotQueries = []string{
 	"SELECT id, name, description, updated_at FROM workspaces ORDER BY id",
 	"SELECT workspace_id, COALESCE(user_id, ''), COALESCE(email, ''), role FROM members ORDER BY workspace_id, COALESCE(email, ''), COALESCE(user_id, '')",
 	"SELECT caller_id, request_id, procedure FROM idempotency_records ORDER BY caller_id, request_id",
+	"SELECT id, workspace_id, name, description, deleted_at IS NULL, updated_at FROM bases ORDER BY id",
+	"SELECT id, base_id, name, description, primary_field_id, etag, deleted_at IS NULL FROM user_tables ORDER BY id",
+	"SELECT id, table_id, name, type, options, required, column_name, deleted_at IS NULL FROM fields ORDER BY id",
+	"SELECT table_id, column_name FROM retired_columns ORDER BY table_id, column_name",
 }
 
 // Snapshot returns the content of every metadata table as text, so a test

@@ -106,4 +106,64 @@ CREATE INDEX login_states_expires_at_idx ON login_states (expires_at)
 	{ID: "0003_credentials_epoch", SQL: `
 INSERT INTO settings (key, value) VALUES ('credentials_epoch', '0')
 `},
+	{ID: "0004_bases_tables_fields", SQL: `
+CREATE TABLE bases (
+	id TEXT PRIMARY KEY,
+	workspace_id TEXT NOT NULL REFERENCES workspaces (id),
+	name TEXT NOT NULL,
+	description TEXT NOT NULL DEFAULT '',
+	physical_schema TEXT NOT NULL,
+	created_by TEXT NOT NULL,
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL,
+	deleted_at {{ts}},
+	purge_at {{ts}}
+);
+CREATE INDEX bases_workspace_idx ON bases (workspace_id, created_at);
+CREATE INDEX bases_purge_idx ON bases (purge_at);
+CREATE TABLE user_tables (
+	id TEXT PRIMARY KEY,
+	base_id TEXT NOT NULL REFERENCES bases (id),
+	name TEXT NOT NULL,
+	name_key TEXT NOT NULL,
+	description TEXT NOT NULL DEFAULT '',
+	primary_field_id TEXT NOT NULL DEFAULT '',
+	physical_name TEXT NOT NULL,
+	next_column INTEGER NOT NULL DEFAULT 1,
+	etag TEXT NOT NULL,
+	created_by TEXT NOT NULL,
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL,
+	deleted_at {{ts}},
+	purge_at {{ts}}
+);
+CREATE INDEX user_tables_base_idx ON user_tables (base_id, created_at);
+CREATE UNIQUE INDEX user_tables_name_key ON user_tables (base_id, name_key) WHERE deleted_at IS NULL;
+CREATE INDEX user_tables_purge_idx ON user_tables (purge_at);
+CREATE TABLE fields (
+	id TEXT PRIMARY KEY,
+	table_id TEXT NOT NULL REFERENCES user_tables (id),
+	name TEXT NOT NULL,
+	name_key TEXT NOT NULL,
+	description TEXT NOT NULL DEFAULT '',
+	type TEXT NOT NULL,
+	options TEXT NOT NULL DEFAULT '{}',
+	required BOOLEAN NOT NULL DEFAULT FALSE,
+	position INTEGER NOT NULL,
+	column_name TEXT NOT NULL DEFAULT '',
+	created_at {{ts}} NOT NULL,
+	deleted_at {{ts}}
+);
+CREATE INDEX fields_table_idx ON fields (table_id, position);
+CREATE UNIQUE INDEX fields_name_key ON fields (table_id, name_key) WHERE deleted_at IS NULL;
+CREATE TABLE retired_columns (
+	table_id TEXT NOT NULL REFERENCES user_tables (id),
+	column_name TEXT NOT NULL,
+	field_id TEXT NOT NULL,
+	type TEXT NOT NULL,
+	options TEXT NOT NULL DEFAULT '{}',
+	retired_at {{ts}} NOT NULL,
+	PRIMARY KEY (table_id, column_name)
+)
+`},
 }

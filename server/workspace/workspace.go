@@ -162,7 +162,8 @@ func (s *Service) Update(ctx context.Context, tx bun.IDB, id string, p Patch) (*
 	return w, nil
 }
 
-// Delete removes a workspace and its memberships.
+// Delete removes a workspace and its memberships. Its bases must be gone
+// (see schema.Service.PurgeWorkspace).
 func (s *Service) Delete(ctx context.Context, tx bun.IDB, id string) error {
 	if _, err := tx.NewDelete().Table("members").Where("workspace_id = ?", id).Exec(ctx); err != nil {
 		return apperr.Wrap(err, "delete members")

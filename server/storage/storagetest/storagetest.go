@@ -52,6 +52,21 @@ func URL(t testing.TB, engine storage.Engine) string {
 			return
 		}
 		defer admin.Close()
+		// Bases keep their data in schemas named after the test's schema.
+		rows, err := admin.Query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, schema+`\_%`)
+		if err == nil {
+			var names []string
+			for rows.Next() {
+				var n string
+				if rows.Scan(&n) == nil {
+					names = append(names, n)
+				}
+			}
+			rows.Close()
+			for _, n := range names {
+				_, _ = admin.Exec(`DROP SCHEMA "` + n + `" CASCADE`)
+			}
+		}
 		_, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE")
 	})
 	u, err := url.Parse(PostgresURL())

@@ -32,7 +32,8 @@ type Access struct {
 	// every scope).
 	Scope string `protobuf:"bytes,1,opt,name=scope,proto3" json:"scope,omitempty"`
 	// The least workspace role the caller needs in the workspace named by
-	// `workspace_field`. ROLE_UNSPECIFIED when the call is not about one
+	// `workspace_field` (or holding the base or table named by `base_field`
+	// or `table_field`). ROLE_UNSPECIFIED when the call is not about one
 	// workspace.
 	Role Role `protobuf:"varint,2,opt,name=role,proto3,enum=pyairtable.common.v1.Role" json:"role,omitempty"`
 	// The name of the request field that holds the target workspace id
@@ -44,7 +45,14 @@ type Access struct {
 	Admin bool `protobuf:"varint,4,opt,name=admin,proto3" json:"admin,omitempty"`
 	// True when the call needs no credentials at all. Such calls are not
 	// rate limited per token but per client address.
-	Public        bool `protobuf:"varint,5,opt,name=public,proto3" json:"public,omitempty"`
+	Public bool `protobuf:"varint,5,opt,name=public,proto3" json:"public,omitempty"`
+	// The name of the request field that holds the target base id ("app…").
+	// The base's workspace is the one checked, and a token limited to other
+	// bases gets NOT_FOUND.
+	BaseField string `protobuf:"bytes,6,opt,name=base_field,json=baseField,proto3" json:"base_field,omitempty"`
+	// The name of the request field that holds the target table id
+	// ("tbl…"). Its base and workspace are the ones checked.
+	TableField    string `protobuf:"bytes,7,opt,name=table_field,json=tableField,proto3" json:"table_field,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -114,6 +122,20 @@ func (x *Access) GetPublic() bool {
 	return false
 }
 
+func (x *Access) GetBaseField() string {
+	if x != nil {
+		return x.BaseField
+	}
+	return ""
+}
+
+func (x *Access) GetTableField() string {
+	if x != nil {
+		return x.TableField
+	}
+	return ""
+}
+
 var file_pyairtable_common_v1_access_proto_extTypes = []protoimpl.ExtensionInfo{
 	{
 		ExtendedType:  (*descriptorpb.MethodOptions)(nil),
@@ -137,13 +159,17 @@ var File_pyairtable_common_v1_access_proto protoreflect.FileDescriptor
 
 const file_pyairtable_common_v1_access_proto_rawDesc = "" +
 	"\n" +
-	"!pyairtable/common/v1/access.proto\x12\x14pyairtable.common.v1\x1a google/protobuf/descriptor.proto\x1a\x1fpyairtable/common/v1/role.proto\"\xa5\x01\n" +
+	"!pyairtable/common/v1/access.proto\x12\x14pyairtable.common.v1\x1a google/protobuf/descriptor.proto\x1a\x1fpyairtable/common/v1/role.proto\"\xe5\x01\n" +
 	"\x06Access\x12\x14\n" +
 	"\x05scope\x18\x01 \x01(\tR\x05scope\x12.\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x1a.pyairtable.common.v1.RoleR\x04role\x12'\n" +
 	"\x0fworkspace_field\x18\x03 \x01(\tR\x0eworkspaceField\x12\x14\n" +
 	"\x05admin\x18\x04 \x01(\bR\x05admin\x12\x16\n" +
-	"\x06public\x18\x05 \x01(\bR\x06public:V\n" +
+	"\x06public\x18\x05 \x01(\bR\x06public\x12\x1d\n" +
+	"\n" +
+	"base_field\x18\x06 \x01(\tR\tbaseField\x12\x1f\n" +
+	"\vtable_field\x18\a \x01(\tR\n" +
+	"tableField:V\n" +
 	"\x06access\x12\x1e.google.protobuf.MethodOptions\x18\xb9\x8e\x03 \x01(\v2\x1c.pyairtable.common.v1.AccessR\x06accessBDZBgithub.com/pyairtable/pyairtable/gen/pyairtable/common/v1;commonv1b\x06proto3"
 
 var (

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file pyairtable/common/v1/access.proto.
  */
 export const file_pyairtable_common_v1_access: GenFile = /*@__PURE__*/
-  fileDesc("CiFweWFpcnRhYmxlL2NvbW1vbi92MS9hY2Nlc3MucHJvdG8SFHB5YWlydGFibGUuY29tbW9uLnYxInkKBkFjY2VzcxINCgVzY29wZRgBIAEoCRIoCgRyb2xlGAIgASgOMhoucHlhaXJ0YWJsZS5jb21tb24udjEuUm9sZRIXCg93b3Jrc3BhY2VfZmllbGQYAyABKAkSDQoFYWRtaW4YBCABKAgSDgoGcHVibGljGAUgASgIOlYKBmFjY2VzcxIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLmOAyABKAsyHC5weWFpcnRhYmxlLmNvbW1vbi52MS5BY2Nlc3NSBmFjY2Vzc0JEWkJnaXRodWIuY29tL3B5YWlydGFibGUvcHlhaXJ0YWJsZS9nZW4vcHlhaXJ0YWJsZS9jb21tb24vdjE7Y29tbW9udjFiBnByb3RvMw", [file_google_protobuf_descriptor, file_pyairtable_common_v1_role]);
+  fileDesc("CiFweWFpcnRhYmxlL2NvbW1vbi92MS9hY2Nlc3MucHJvdG8SFHB5YWlydGFibGUuY29tbW9uLnYxIqIBCgZBY2Nlc3MSDQoFc2NvcGUYASABKAkSKAoEcm9sZRgCIAEoDjIaLnB5YWlydGFibGUuY29tbW9uLnYxLlJvbGUSFwoPd29ya3NwYWNlX2ZpZWxkGAMgASgJEg0KBWFkbWluGAQgASgIEg4KBnB1YmxpYxgFIAEoCBISCgpiYXNlX2ZpZWxkGAYgASgJEhMKC3RhYmxlX2ZpZWxkGAcgASgJOlYKBmFjY2VzcxIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGLmOAyABKAsyHC5weWFpcnRhYmxlLmNvbW1vbi52MS5BY2Nlc3NSBmFjY2Vzc0JEWkJnaXRodWIuY29tL3B5YWlydGFibGUvcHlhaXJ0YWJsZS9nZW4vcHlhaXJ0YWJsZS9jb21tb24vdjE7Y29tbW9udjFiBnByb3RvMw", [file_google_protobuf_descriptor, file_pyairtable_common_v1_role]);
 
 /**
  * Access declares what a caller needs to call an RPC. Every RPC of the
@@ -35,7 +35,8 @@ export type Access = Message<"pyairtable.common.v1.Access"> & {
 
   /**
    * The least workspace role the caller needs in the workspace named by
-   * `workspace_field`. ROLE_UNSPECIFIED when the call is not about one
+   * `workspace_field` (or holding the base or table named by `base_field`
+   * or `table_field`). ROLE_UNSPECIFIED when the call is not about one
    * workspace.
    *
    * @generated from field: pyairtable.common.v1.Role role = 2;
@@ -66,6 +67,23 @@ export type Access = Message<"pyairtable.common.v1.Access"> & {
    * @generated from field: bool public = 5;
    */
   public: boolean;
+
+  /**
+   * The name of the request field that holds the target base id ("app…").
+   * The base's workspace is the one checked, and a token limited to other
+   * bases gets NOT_FOUND.
+   *
+   * @generated from field: string base_field = 6;
+   */
+  baseField: string;
+
+  /**
+   * The name of the request field that holds the target table id
+   * ("tbl…"). Its base and workspace are the ones checked.
+   *
+   * @generated from field: string table_field = 7;
+   */
+  tableField: string;
 };
 
 /**

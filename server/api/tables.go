@@ -1,0 +1,181 @@
+package api
+
+import (
+	"context"
+
+	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	tablev1 "github.com/pyairtable/pyairtable/gen/pyairtable/table/v1"
+	"github.com/pyairtable/pyairtable/gen/pyairtable/table/v1/tablev1connect"
+	"github.com/pyairtable/pyairtable/server/idempotency"
+	"github.com/pyairtable/pyairtable/server/schema"
+	"github.com/pyairtable/pyairtable/server/storage"
+)
+
+type tableHandler struct {
+	db  *storage.DB
+	svc *schema.Service
+}
+
+var _ tablev1connect.TableServiceHandler = (*tableHandler)(nil)
+
+func fieldToProto(f *schema.Field, primaryID string) *tablev1.Field {
+	typ, opts := f.TypeOptions()
+	if opts.GetKind() == nil {
+		opts = nil
+	}
+	return &tablev1.Field{
+		Id: f.ID, Name: f.Name, Description: f.Description, Type: f.Kind(), Options: opts,
+		Required: f.Required, Primary: f.ID == primaryID, ReadOnly: typ != nil && typ.ReadOnly(),
+		CreateTime: timestamppb.New(f.CreatedAt),
+	}
+}
+
+func tableToProto(t *schema.Table) *tablev1.Table {
+	out := &tablev1.Table{
+		Id: t.ID, BaseId: t.BaseID, Name: t.Name, Description: t.Description, PrimaryFieldId: t.PrimaryFieldID,
+		Etag: t.Etag, CreateTime: timestamppb.New(t.CreatedAt), UpdateTime: timestamppb.New(t.UpdatedAt),
+		DeleteTime: ts(t.DeletedAt), PurgeTime: ts(t.PurgeAt),
+	}
+	for _, f := range t.Fields {
+		out.Fields = append(out.Fields, fieldToProto(f, t.PrimaryFieldID))
+	}
+	return out
+}
+
+func specOf(f *tablev1.FieldSpec) schema.FieldSpec {
+	return schema.FieldSpec{Name: f.GetName(), Description: f.GetDescription(), Type: f.GetType(), Options: f.GetOptions(), Required: f.GetRequired()}
+}
+
+// write runs a mutating table call idempotently.
+func write[Req any, PReq interface {
+	*Req
+	requestIDer
+	protoMessage
+}, Resp any, PResp interface {
+	*Resp
+	protoMessage
+}](ctx context.Context, h *tableHandler, req *connect.Request[Req], fn func(ctx context.Context, tx bunTx) (PResp, error)) (*connect.Response[Resp], error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := idempotency.Run(ctx, h.db, key[Req, PReq](ctx, who, req), PReq(req.Msg), fn)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse((*Resp)(resp)), nil
+}
+
+func (h *tableHandler) CreateTable(ctx context.Context, req *connect.Request[tablev1.CreateTableRequest]) (*connect.Response[tablev1.CreateTableResponse], error) {
+	m := req.Msg
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	specs := make([]schema.FieldSpec, len(m.GetFields()))
+	for i, f := range m.GetFields() {
+		specs[i] = specOf(f)
+	}
+	return write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.CreateTableResponse, error) {
+		t, err := h.svc.CreateTable(ctx, tx, m.GetBaseId(), who.UserID, m.GetName(), m.GetDescription(), specs)
+		if err != nil {
+			return nil, err
+		}
+		return &tablev1.CreateTableResponse{Table: tableToProto(t)}, nil
+	})
+}
+
+func (h *tableHandler) GetTable(ctx context.Context, req *connect.Request[tablev1.GetTableRequest]) (*connect.Response[tablev1.GetTableResponse], error) {
+	t, err := h.svc.GetTable(ctx, h.db, req.Msg.GetTableId())
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&tablev1.GetTableResponse{Table: tableToProto(t)}), nil
+}
+
+func (h *tableHandler) ListTables(ctx context.Context, req *connect.Request[tablev1.ListTablesRequest]) (*connect.Response[tablev1.ListTablesResponse], error) {
+	m := req.Msg
+	page, err := h.svc.ListTables(ctx, h.db, m.GetBaseId(), int(m.GetPageSize()), m.GetPageToken(), m.GetShowDeleted())
+	if err != nil {
+		return nil, err
+	}
+	out := &tablev1.ListTablesResponse{NextPageToken: page.Next}
+	for _, t := range page.Tables {
+		out.Tables = append(out.Tables, tableToProto(t))
+	}
+	return connect.NewResponse(out), nil
+}
+
+func (h *tableHandler) UpdateTable(ctx context.Context, req *connect.Request[tablev1.UpdateTableRequest]) (*connect.Response[tablev1.UpdateTableResponse], error) {
+	m := req.Msg
+	return write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.UpdateTableResponse, error) {
+		t, err := h.svc.UpdateTable(ctx, tx, m.GetTableId(), m.GetEtag(),
+			schema.TablePatch{Name: m.Name, Description: m.Description, PrimaryFieldID: m.PrimaryFieldId})
+		if err != nil {
+			return nil, err
+		}
+		return &tablev1.UpdateTableResponse{Table: tableToProto(t)}, nil
+	})
+}
+
+func (h *tableHandler) DeleteTable(ctx context.Context, req *connect.Request[tablev1.DeleteTableRequest]) (*connect.Response[tablev1.DeleteTableResponse], error) {
+	m := req.Msg
+	return write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.DeleteTableResponse, error) {
+		t, err := h.svc.DeleteTable(ctx, tx, m.GetTableId(), m.GetEtag())
+		if err != nil {
+			return nil, err
+		}
+		return &tablev1.DeleteTableResponse{Table: tableToProto(t)}, nil
+	})
+}
+
+func (h *tableHandler) RestoreTable(ctx context.Context, req *connect.Request[tablev1.RestoreTableRequest]) (*connect.Response[tablev1.RestoreTableResponse], error) {
+	m := req.Msg
+	return write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.RestoreTableResponse, error) {
+		t, err := h.svc.RestoreTable(ctx, tx, m.GetTableId())
+		if err != nil {
+			return nil, err
+		}
+		return &tablev1.RestoreTableResponse{Table: tableToProto(t)}, nil
+	})
+}
+
+func (h *tableHandler) CreateField(ctx context.Context, req *connect.Request[tablev1.CreateFieldRequest]) (*connect.Response[tablev1.CreateFieldResponse], error) {
+	m := req.Msg
+	return write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.CreateFieldResponse, error) {
+		f, t, err := h.svc.CreateField(ctx, tx, m.GetTableId(), m.GetEtag(), specOf(m.GetField()))
+		if err != nil {
+			return nil, err
+		}
+		return &tablev1.CreateFieldResponse{Field: fieldToProto(f, t.PrimaryFieldID), Table: tableToProto(t)}, nil
+	})
+}
+
+func (h *tableHandler) UpdateField(ctx context.Context, req *connect.Request[tablev1.UpdateFieldRequest]) (*connect.Response[tablev1.UpdateFieldResponse], error) {
+	m := req.Msg
+	return write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.UpdateFieldResponse, error) {
+		ch, err := h.svc.UpdateField(ctx, tx, m.GetTableId(), m.GetFieldId(), m.GetEtag(), schema.FieldPatch{
+			Name: m.Name, Description: m.Description, Type: m.Type, Options: m.GetOptions(), Required: m.Required,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &tablev1.UpdateFieldResponse{
+			Field: fieldToProto(ch.Field, ch.Table.PrimaryFieldID), Table: tableToProto(ch.Table),
+			ConvertedCells: ch.Converted, ClearedCells: ch.Cleared,
+		}, nil
+	})
+}
+
+func (h *tableHandler) DeleteField(ctx context.Context, req *connect.Request[tablev1.DeleteFieldRequest]) (*connect.Response[tablev1.DeleteFieldResponse], error) {
+	m := req.Msg
+	return write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.DeleteFieldResponse, error) {
+		t, err := h.svc.DeleteField(ctx, tx, m.GetTableId(), m.GetFieldId(), m.GetEtag())
+		if err != nil {
+			return nil, err
+		}
+		return &tablev1.DeleteFieldResponse{Table: tableToProto(t)}, nil
+	})
+}

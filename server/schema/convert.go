@@ -1,0 +1,132 @@
+package schema
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	tablev1 "github.com/pyairtable/pyairtable/gen/pyairtable/table/v1"
+	"github.com/pyairtable/pyairtable/server/apperr"
+	"github.com/pyairtable/pyairtable/server/fieldtype"
+)
+
+// convertBatch is how many rows a conversion reads at a time.
+const convertBatch = 1000
+
+// sourceColumn is where a field's values are read: its column, or for a
+// computed field the record's system column.
+func sourceColumn(f *Field) string {
+	switch f.Kind() {
+	case tablev1.FieldType_FIELD_TYPE_AUTO_NUMBER:
+		return "seq"
+	case tablev1.FieldType_FIELD_TYPE_CREATED_TIME:
+		return "created_at"
+	case tablev1.FieldType_FIELD_TYPE_LAST_MODIFIED_TIME:
+		return "updated_at"
+	case tablev1.FieldType_FIELD_TYPE_CREATED_BY:
+		return "created_by"
+	case tablev1.FieldType_FIELD_TYPE_LAST_MODIFIED_BY:
+		return "updated_by"
+	}
+	return f.ColumnName
+}
+
+func isSelect(k tablev1.FieldType) bool {
+	return k == tablev1.FieldType_FIELD_TYPE_SINGLE_SELECT || k == tablev1.FieldType_FIELD_TYPE_MULTIPLE_SELECTS
+}
+
+// retype applies a type or options change. Changing a type, or a select
+// field's choices, converts every cell into a new column and keeps the old
+// one hidden; other option changes touch metadata only.
+func (s *Service) retype(ctx context.Context, tx bun.IDB, base *Base, t *Table, f *Field, p FieldPatch, change *FieldChange) error {
+	oldTyp, oldOpts := f.TypeOptions()
+	newKind := f.Kind()
+	if p.Type != nil {
+		newKind = *p.Type
+	}
+	newTyp, ok := fieldtype.Get(newKind)
+	if !ok {
+		return apperr.Invalid("type", "enum.defined_only", "unknown field type "+newKind.String())
+	}
+	opts := p.Options
+	if opts == nil && newKind == f.Kind() {
+		opts = oldOpts
+	}
+	newOpts, err := newTyp.NormalizeOptions(opts)
+	if err != nil {
+		return err
+	}
+	if newKind == f.Kind() && !isSelect(newKind) {
+		f.Options = encodeOptions(newOpts)
+		return nil
+	}
+	if fieldtype.ConversionOf(f.Kind(), newKind) == fieldtype.Refused || newTyp.Column(s.db.Engine) == "" {
+		return apperr.New(apperr.FailedPrecondition, "CONVERSION_REFUSED",
+			"a %s field cannot become a %s field (see docs/field-conversions.md)", f.Kind(), newKind).
+			With("from", f.Kind().String()).With("to", newKind.String())
+	}
+	newCol, err := s.takeColumn(ctx, tx, t)
+	if err != nil {
+		return err
+	}
+	phys := qualified(s.db.Engine, base, t)
+	if err := addColumn(ctx, tx, phys, newCol, newTyp.Column(s.db.Engine)); err != nil {
+		return apperr.Wrap(err, "add column")
+	}
+	env := fieldtype.Env{ResolveUser: s.memberResolver(ctx, tx, base.WorkspaceID), Now: time.Now}
+	src := sourceColumn(f)
+	var last int64
+	for {
+		var rows []struct {
+			Seq   int64 `bun:"seq"`
+			Value any   `bun:"v"`
+		}
+		err := tx.NewRaw("SELECT seq, "+quote(src)+" AS v FROM "+phys+" WHERE seq > ? ORDER BY seq LIMIT "+strconv.Itoa(convertBatch), last).
+			Scan(ctx, &rows)
+		if err != nil {
+			return apperr.Wrap(err, "read cells")
+		}
+		for _, r := range rows {
+			last = r.Seq
+			if r.Value == nil {
+				continue
+			}
+			out, ok, err := fieldtype.Convert(oldTyp, oldOpts, newTyp, newOpts, r.Value, env)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				change.Cleared++
+			}
+			if out == nil {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE "+phys+" SET "+quote(newCol)+" = ? WHERE seq = ?", out, r.Seq); err != nil {
+				return apperr.Wrap(err, "write converted cell")
+			}
+			change.Converted++
+		}
+		if len(rows) < convertBatch {
+			break
+		}
+	}
+	if err := s.retire(ctx, tx, t, f); err != nil {
+		return err
+	}
+	f.ColumnName, f.Type, f.Options = newCol, newKind.String(), encodeOptions(newOpts)
+	return nil
+}
+
+// memberResolver finds a member of the workspace by user id or email.
+func (s *Service) memberResolver(ctx context.Context, db bun.IDB, workspaceID string) func(string) (string, bool) {
+	return func(idOrEmail string) (string, bool) {
+		var id string
+		err := db.NewSelect().TableExpr("members AS m").Column("m.user_id").
+			Join("JOIN users AS u ON u.id = m.user_id").
+			Where("m.workspace_id = ? AND (u.id = ? OR u.email = lower(?))", workspaceID, idOrEmail, idOrEmail).
+			Limit(1).Scan(ctx, &id)
+		return id, err == nil && id != ""
+	}
+}

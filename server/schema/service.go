@@ -1,0 +1,42 @@
+package schema
+
+import (
+	"strings"
+	"time"
+
+	"github.com/pyairtable/pyairtable/server/ids"
+	"github.com/pyairtable/pyairtable/server/pagetoken"
+	"github.com/pyairtable/pyairtable/server/storage"
+)
+
+// Service manages bases, tables and fields.
+type Service struct {
+	db    *storage.DB
+	pages *pagetoken.Codec
+	// Trash is how long deleted bases and tables can be restored.
+	trash time.Duration
+	now   func() time.Time
+}
+
+// NewService returns a Service keeping deleted bases and tables restorable
+// for trash.
+func NewService(db *storage.DB, pages *pagetoken.Codec, trash time.Duration) *Service {
+	return &Service{db: db, pages: pages, trash: trash,
+		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+}
+
+// DB returns the database.
+func (s *Service) DB() *storage.DB { return s.db }
+
+// Limits.
+const (
+	// MaxFields is the most fields a table may have.
+	MaxFields = 500
+	// maxColumns keeps within PostgreSQL's 1600 columns per table, hidden
+	// (retired) columns included; system columns take 7.
+	maxColumns = 1600 - 7
+)
+
+func nameKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+
+func newEtag() string { return ids.Random(16) }
