@@ -16,11 +16,14 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/pyairtable/pyairtable/gen/pyairtable/auth/v1/authv1connect"
+	"github.com/pyairtable/pyairtable/gen/pyairtable/operation/v1/operationv1connect"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/table/v1/tablev1connect"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/user/v1/userv1connect"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/workspace/v1/workspacev1connect"
 	"github.com/pyairtable/pyairtable/server/access"
 	"github.com/pyairtable/pyairtable/server/auth"
+	"github.com/pyairtable/pyairtable/server/operation"
+	"github.com/pyairtable/pyairtable/server/pagetoken"
 	"github.com/pyairtable/pyairtable/server/schema"
 	"github.com/pyairtable/pyairtable/server/storage"
 	"github.com/pyairtable/pyairtable/server/workspace"
@@ -33,6 +36,7 @@ var Services = []string{
 	workspacev1connect.WorkspaceServiceName,
 	tablev1connect.BaseServiceName,
 	tablev1connect.TableServiceName,
+	operationv1connect.OperationServiceName,
 }
 
 // Deps are what the handlers need.
@@ -43,6 +47,8 @@ type Deps struct {
 	Tokens     *auth.Service
 	Workspaces *workspace.Service
 	Schema     *schema.Service
+	Runner     *operation.Runner
+	Pages      *pagetoken.Codec
 	Policy     *access.Policy
 	// PerCaller and PerAddress rate-limit calls; nil turns a limit off.
 	PerCaller, PerAddress Limiter
@@ -76,7 +82,8 @@ func NewHandler(d Deps) http.Handler {
 	mux.Handle(authv1connect.NewAuthServiceHandler(&authHandler{db: d.DB, tokens: d.Tokens}, opts...))
 	mux.Handle(workspacev1connect.NewWorkspaceServiceHandler(&workspaceHandler{db: d.DB, svc: d.Workspaces, schema: d.Schema}, opts...))
 	mux.Handle(tablev1connect.NewBaseServiceHandler(&baseHandler{db: d.DB, svc: d.Schema}, opts...))
-	mux.Handle(tablev1connect.NewTableServiceHandler(&tableHandler{db: d.DB, svc: d.Schema}, opts...))
+	mux.Handle(tablev1connect.NewTableServiceHandler(&tableHandler{db: d.DB, svc: d.Schema, runner: d.Runner}, opts...))
+	mux.Handle(operationv1connect.NewOperationServiceHandler(&operationHandler{db: d.DB, pages: d.Pages}, opts...))
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(Services...)))
 	reflector := grpcreflect.NewStaticReflector(append(slices.Clone(Services), grpchealth.HealthV1ServiceName)...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))

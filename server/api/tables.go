@@ -9,13 +9,15 @@ import (
 	tablev1 "github.com/pyairtable/pyairtable/gen/pyairtable/table/v1"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/table/v1/tablev1connect"
 	"github.com/pyairtable/pyairtable/server/idempotency"
+	"github.com/pyairtable/pyairtable/server/operation"
 	"github.com/pyairtable/pyairtable/server/schema"
 	"github.com/pyairtable/pyairtable/server/storage"
 )
 
 type tableHandler struct {
-	db  *storage.DB
-	svc *schema.Service
+	db     *storage.DB
+	svc    *schema.Service
+	runner *operation.Runner
 }
 
 var _ tablev1connect.TableServiceHandler = (*tableHandler)(nil)
@@ -28,7 +30,7 @@ func fieldToProto(f *schema.Field, primaryID string) *tablev1.Field {
 	return &tablev1.Field{
 		Id: f.ID, Name: f.Name, Description: f.Description, Type: f.Kind(), Options: opts,
 		Required: f.Required, Primary: f.ID == primaryID, ReadOnly: typ != nil && typ.ReadOnly(),
-		CreateTime: timestamppb.New(f.CreatedAt),
+		CreateTime: timestamppb.New(f.CreatedAt), Unique: f.Unique,
 	}
 }
 
@@ -155,17 +157,90 @@ func (h *tableHandler) CreateField(ctx context.Context, req *connect.Request[tab
 
 func (h *tableHandler) UpdateField(ctx context.Context, req *connect.Request[tablev1.UpdateFieldRequest]) (*connect.Response[tablev1.UpdateFieldResponse], error) {
 	m := req.Msg
-	return write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.UpdateFieldResponse, error) {
-		ch, err := h.svc.UpdateField(ctx, tx, m.GetTableId(), m.GetFieldId(), m.GetEtag(), schema.FieldPatch{
-			Name: m.Name, Description: m.Description, Type: m.Type, Options: m.GetOptions(), Required: m.Required,
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.UpdateFieldResponse, error) {
+		ch, err := h.svc.UpdateField(ctx, tx, m.GetTableId(), m.GetFieldId(), m.GetEtag(), who.UserID, schema.FieldPatch{
+			Name: m.Name, Description: m.Description, Type: m.Type, Options: m.GetOptions(), Required: m.Required, Unique: m.Unique,
 		})
 		if err != nil {
 			return nil, err
 		}
 		return &tablev1.UpdateFieldResponse{
 			Field: fieldToProto(ch.Field, ch.Table.PrimaryFieldID), Table: tableToProto(ch.Table),
-			ConvertedCells: ch.Converted, ClearedCells: ch.Cleared,
+			ConvertedCells: ch.Converted, ClearedCells: ch.Cleared, Operation: operationToProto(ch.Operation),
 		}, nil
+	})
+	if err != nil || resp.Msg.GetOperation() == nil {
+		return resp, err
+	}
+	// Small tables are done before the call returns; report how it went.
+	resp.Msg.Operation = settle(ctx, h.db, h.runner, m.GetTableId(), resp.Msg.GetOperation().GetId())
+	if t, err := h.svc.GetTable(ctx, h.db, m.GetTableId()); err == nil {
+		resp.Msg.Table = tableToProto(t)
+		for _, f := range resp.Msg.Table.GetFields() {
+			if f.GetId() == m.GetFieldId() {
+				resp.Msg.Field = f
+			}
+		}
+	}
+	return resp, nil
+}
+
+func indexToProto(idx *schema.Index) *tablev1.Index {
+	states := map[string]tablev1.IndexState{
+		schema.IndexBuilding: tablev1.IndexState_INDEX_STATE_BUILDING,
+		schema.IndexReady:    tablev1.IndexState_INDEX_STATE_READY,
+		schema.IndexFailed:   tablev1.IndexState_INDEX_STATE_FAILED,
+	}
+	return &tablev1.Index{Id: idx.ID, TableId: idx.TableID, FieldIds: idx.FieldIDs, Unique: idx.Unique,
+		State: states[idx.State], CreateTime: timestamppb.New(idx.CreatedAt)}
+}
+
+func (h *tableHandler) CreateIndex(ctx context.Context, req *connect.Request[tablev1.CreateIndexRequest]) (*connect.Response[tablev1.CreateIndexResponse], error) {
+	m := req.Msg
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.CreateIndexResponse, error) {
+		idx, op, err := h.svc.CreateIndex(ctx, tx, m.GetTableId(), who.UserID, m.GetFields())
+		if err != nil {
+			return nil, err
+		}
+		return &tablev1.CreateIndexResponse{Index: indexToProto(idx), Operation: operationToProto(op)}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	resp.Msg.Operation = settle(ctx, h.db, h.runner, m.GetTableId(), resp.Msg.GetOperation().GetId())
+	if idx, err := h.svc.GetIndex(ctx, h.db, m.GetTableId(), resp.Msg.GetIndex().GetId()); err == nil {
+		resp.Msg.Index = indexToProto(idx)
+	}
+	return resp, nil
+}
+
+func (h *tableHandler) ListIndexes(ctx context.Context, req *connect.Request[tablev1.ListIndexesRequest]) (*connect.Response[tablev1.ListIndexesResponse], error) {
+	all, err := h.svc.ListIndexes(ctx, h.db, req.Msg.GetTableId())
+	if err != nil {
+		return nil, err
+	}
+	out := &tablev1.ListIndexesResponse{}
+	for _, idx := range all {
+		out.Indexes = append(out.Indexes, indexToProto(idx))
+	}
+	return connect.NewResponse(out), nil
+}
+
+func (h *tableHandler) DeleteIndex(ctx context.Context, req *connect.Request[tablev1.DeleteIndexRequest]) (*connect.Response[tablev1.DeleteIndexResponse], error) {
+	m := req.Msg
+	return write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.DeleteIndexResponse, error) {
+		if err := h.svc.DeleteIndex(ctx, tx, m.GetTableId(), m.GetIndexId()); err != nil {
+			return nil, err
+		}
+		return &tablev1.DeleteIndexResponse{IndexId: m.GetIndexId()}, nil
 	})
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/pyairtable/pyairtable/server/cache"
 	"github.com/pyairtable/pyairtable/server/config"
 	"github.com/pyairtable/pyairtable/server/idempotency"
+	"github.com/pyairtable/pyairtable/server/operation"
 	"github.com/pyairtable/pyairtable/server/pagetoken"
 	"github.com/pyairtable/pyairtable/server/ratelimit"
 	"github.com/pyairtable/pyairtable/server/schema"
@@ -40,6 +41,7 @@ type Server struct {
 	Tokens     *auth.Service
 	Workspaces *workspace.Service
 	Schema     *schema.Service
+	Runner     *operation.Runner
 	Registry   *prometheus.Registry
 	CacheStats *cache.Metrics
 	// SignIn is the OIDC provider; nil when OIDC is not configured.
@@ -51,6 +53,7 @@ type Server struct {
 	stop     context.CancelFunc
 	done     chan struct{}
 	watching chan struct{} // open while the credentials epoch is watched
+	running  chan struct{} // open while operations are run
 }
 
 // New opens the database (running migrations), connects to Redis when
@@ -127,12 +130,16 @@ func (s *Server) build(ctx context.Context) error {
 	}
 	s.Workspaces = workspace.NewService(s.DB, pages)
 	s.Schema = schema.NewService(s.DB, pages, cfg.TrashRetention)
+	s.Runner = operation.NewRunner(s.DB, s.log)
+	s.Runner.Register(operation.KindBuildIndex, s.Schema.BuildIndex)
+	s.Runner.Register(operation.KindEnableUnique, s.Schema.BuildIndex)
 	policy, err := access.NewPolicy(s.Workspaces, s.Schema, api.Services...)
 	if err != nil {
 		return fmt.Errorf("access declarations: %w", err)
 	}
 	s.handler = api.NewHandler(api.Deps{
 		DB: s.DB, Log: s.log, Registry: s.Registry, Tokens: s.Tokens, Workspaces: s.Workspaces, Schema: s.Schema,
+		Runner: s.Runner, Pages: pages,
 		Policy: policy, PerCaller: perCaller, PerAddress: perAddress,
 		CORSOrigins: cfg.CORSOrigins, MaxRequestBytes: cfg.MaxRequestBytes, MaxResponseBytes: cfg.MaxResponseBytes,
 		Mount: flow.Mount,
@@ -141,6 +148,11 @@ func (s *Server) build(ctx context.Context) error {
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
 	go s.janitor(bg)
+	s.running = make(chan struct{})
+	go func() {
+		defer close(s.running)
+		s.Runner.Run(bg)
+	}()
 	if clearer, ok := tokenCache.(cache.Clearer); ok {
 		// Without Redis, changes to credentials made by other processes
 		// arrive through the database.
@@ -245,6 +257,7 @@ func (s *Server) Close() {
 		if s.watching != nil {
 			<-s.watching
 		}
+		<-s.running
 	}
 	if s.redis != nil {
 		s.redis.Close()

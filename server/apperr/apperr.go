@@ -36,6 +36,18 @@ const (
 	Aborted
 )
 
+var kindNames = []string{"internal", "invalid_argument", "not_found", "already_exists", "failed_precondition",
+	"permission_denied", "unauthenticated", "resource_exhausted", "aborted"}
+
+// String returns the kind's name as a Connect code name, such as
+// "failed_precondition".
+func (k Kind) String() string {
+	if k < 0 || int(k) >= len(kindNames) {
+		return "internal"
+	}
+	return kindNames[k]
+}
+
 // Violation names one bad field of a request.
 type Violation struct {
 	// Path is the field path, such as `records[3].fields["Price"]`.

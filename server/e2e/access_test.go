@@ -15,6 +15,8 @@ import (
 	authv1 "github.com/pyairtable/pyairtable/gen/pyairtable/auth/v1"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/auth/v1/authv1connect"
 	commonv1 "github.com/pyairtable/pyairtable/gen/pyairtable/common/v1"
+	operationv1 "github.com/pyairtable/pyairtable/gen/pyairtable/operation/v1"
+	"github.com/pyairtable/pyairtable/gen/pyairtable/operation/v1/operationv1connect"
 	tablev1 "github.com/pyairtable/pyairtable/gen/pyairtable/table/v1"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/table/v1/tablev1connect"
 	userv1 "github.com/pyairtable/pyairtable/gen/pyairtable/user/v1"
@@ -72,6 +74,7 @@ type accFixture struct {
 	base, otherBase, spareBase, deletedBase string
 	table, spareTable, deletedTable         string
 	field, spareField                       string
+	spareIndex, operation                   string
 	// otherBaseOnly is an administrator token limited to otherBase.
 	otherBaseOnly string
 	session       string          // a session of outsider's, to read
@@ -150,6 +153,21 @@ var accCalls = map[string]func(ctx context.Context, c accCaller, f *accFixture) 
 	},
 	tablev1connect.TableServiceDeleteFieldProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
 		return accErr(c.Tables.DeleteField(ctx, connect.NewRequest(&tablev1.DeleteFieldRequest{TableId: f.table, FieldId: f.spareField})))
+	},
+	tablev1connect.TableServiceCreateIndexProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Tables.CreateIndex(ctx, connect.NewRequest(&tablev1.CreateIndexRequest{TableId: f.table, Fields: []string{f.field}})))
+	},
+	tablev1connect.TableServiceListIndexesProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Tables.ListIndexes(ctx, connect.NewRequest(&tablev1.ListIndexesRequest{TableId: f.table})))
+	},
+	tablev1connect.TableServiceDeleteIndexProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Tables.DeleteIndex(ctx, connect.NewRequest(&tablev1.DeleteIndexRequest{TableId: f.table, IndexId: f.spareIndex})))
+	},
+	operationv1connect.OperationServiceGetOperationProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Operations.GetOperation(ctx, connect.NewRequest(&operationv1.GetOperationRequest{TableId: f.table, OperationId: f.operation})))
+	},
+	operationv1connect.OperationServiceListOperationsProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Operations.ListOperations(ctx, connect.NewRequest(&operationv1.ListOperationsRequest{TableId: f.table})))
 	},
 	authv1connect.AuthServiceGetSessionProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
 		return accErr(c.Auth.GetSession(ctx, connect.NewRequest(&authv1.GetSessionRequest{SessionId: f.session})))
@@ -719,5 +737,8 @@ func accSchema(t *testing.T, f *accFixture, admin accCaller) {
 	f.deletedTable = mkTable("Deleted").GetId()
 	_, err = admin.Tables.DeleteTable(ctx, connect.NewRequest(&tablev1.DeleteTableRequest{TableId: f.deletedTable}))
 	servertest.NoErr(t, err)
+	ix, err := admin.Tables.CreateIndex(ctx, connect.NewRequest(&tablev1.CreateIndexRequest{TableId: f.table, Fields: []string{"Name"}}))
+	servertest.NoErr(t, err)
+	f.spareIndex, f.operation = ix.Msg.GetIndex().GetId(), ix.Msg.GetOperation().GetId()
 	f.otherBaseOnly = f.env.NewToken(t, f.admin.ID, auth.NewToken{Name: "other base only", Scopes: access.AllScopes, BaseIDs: []string{f.otherBase}})
 }

@@ -19,6 +19,9 @@ const (
 	Field     = "fld"
 	Choice    = "sel"
 	Record    = "rec"
+	Index     = "idx"
+	Operation = "opr"
+	View      = "viw"
 )
 
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

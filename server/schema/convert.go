@@ -62,6 +62,12 @@ func (s *Service) retype(ctx context.Context, tx bun.IDB, base *Base, t *Table, 
 		f.Options = encodeOptions(newOpts)
 		return nil
 	}
+	if indexes, err := s.indexesOf(ctx, tx, t, f.ID); err != nil {
+		return err
+	} else if len(indexes) > 0 {
+		return apperr.New(apperr.FailedPrecondition, "INDEXED_FIELD",
+			"%q is indexed or unique; delete its indexes (or turn unique off) before changing its type or choices", f.Name)
+	}
 	if fieldtype.ConversionOf(f.Kind(), newKind) == fieldtype.Refused || newTyp.Column(s.db.Engine) == "" {
 		return apperr.New(apperr.FailedPrecondition, "CONVERSION_REFUSED",
 			"a %s field cannot become a %s field (see docs/field-conversions.md)", f.Kind(), newKind).

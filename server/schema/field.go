@@ -12,6 +12,7 @@ import (
 	"github.com/pyairtable/pyairtable/server/apperr"
 	"github.com/pyairtable/pyairtable/server/fieldtype"
 	"github.com/pyairtable/pyairtable/server/ids"
+	"github.com/pyairtable/pyairtable/server/operation"
 )
 
 // Kind returns the field's type.
@@ -152,6 +153,7 @@ type FieldPatch struct {
 	Type        *tablev1.FieldType
 	Options     *tablev1.FieldOptions
 	Required    *bool
+	Unique      *bool
 }
 
 // FieldChange is the outcome of UpdateField.
@@ -160,12 +162,14 @@ type FieldChange struct {
 	Table *Table
 	// Converted and Cleared count cells of a type or choice change.
 	Converted, Cleared int64
+	// Operation builds the unique index when unique was turned on.
+	Operation *operation.Operation
 }
 
 // UpdateField changes a field. A type change (or a change of a select
 // field's choices) converts every cell into a new column and keeps the old
 // column hidden.
-func (s *Service) UpdateField(ctx context.Context, tx bun.IDB, tableID, fieldID, etag string, p FieldPatch) (*FieldChange, error) {
+func (s *Service) UpdateField(ctx context.Context, tx bun.IDB, tableID, fieldID, etag, userID string, p FieldPatch) (*FieldChange, error) {
 	t, base, err := s.liveTable(ctx, tx, tableID, etag)
 	if err != nil {
 		return nil, err
@@ -189,6 +193,11 @@ func (s *Service) UpdateField(ctx context.Context, tx bun.IDB, tableID, fieldID,
 	}
 	if p.Type != nil || p.Options != nil {
 		if err := s.retype(ctx, tx, base, t, f, p, change); err != nil {
+			return nil, err
+		}
+	}
+	if p.Unique != nil {
+		if change.Operation, err = s.setUnique(ctx, tx, base, t, f, *p.Unique, userID); err != nil {
 			return nil, err
 		}
 	}
@@ -230,7 +239,7 @@ func (s *Service) checkNoEmpty(ctx context.Context, tx bun.IDB, base *Base, t *T
 
 // DeleteField removes a field; its column is kept hidden.
 func (s *Service) DeleteField(ctx context.Context, tx bun.IDB, tableID, fieldID, etag string) (*Table, error) {
-	t, _, err := s.liveTable(ctx, tx, tableID, etag)
+	t, base, err := s.liveTable(ctx, tx, tableID, etag)
 	if err != nil {
 		return nil, err
 	}
@@ -242,9 +251,18 @@ func (s *Service) DeleteField(ctx context.Context, tx bun.IDB, tableID, fieldID,
 		return nil, apperr.New(apperr.FailedPrecondition, "PRIMARY_FIELD",
 			"the primary field cannot be deleted; make another field primary with UpdateTable first")
 	}
+	indexes, err := s.indexesOf(ctx, tx, t, f.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, idx := range indexes {
+		if err := s.dropIndex(ctx, tx, base, idx); err != nil {
+			return nil, err
+		}
+	}
 	now := s.now()
-	f.DeletedAt = &now
-	if _, err := tx.NewUpdate().Model(f).Column("deleted_at").WherePK().Exec(ctx); err != nil {
+	f.DeletedAt, f.Unique = &now, false
+	if _, err := tx.NewUpdate().Model(f).Column("deleted_at", "is_unique").WherePK().Exec(ctx); err != nil {
 		return nil, apperr.Wrap(err, "delete field")
 	}
 	if err := s.retire(ctx, tx, t, f); err != nil {

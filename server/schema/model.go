@@ -63,6 +63,7 @@ type Field struct {
 	Required    bool       `bun:"required"`
 	Position    int        `bun:"position"`
 	ColumnName  string     `bun:"column_name"`
+	Unique      bool       `bun:"is_unique"`
 	CreatedAt   time.Time  `bun:"created_at"`
 	DeletedAt   *time.Time `bun:"deleted_at"`
 }

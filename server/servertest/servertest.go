@@ -20,6 +20,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/pyairtable/pyairtable/gen/pyairtable/auth/v1/authv1connect"
+	"github.com/pyairtable/pyairtable/gen/pyairtable/operation/v1/operationv1connect"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/table/v1/tablev1connect"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/user/v1/userv1connect"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/workspace/v1/workspacev1connect"
@@ -221,6 +222,7 @@ type Clients struct {
 	Workspaces workspacev1connect.WorkspaceServiceClient
 	Bases      tablev1connect.BaseServiceClient
 	Tables     tablev1connect.TableServiceClient
+	Operations operationv1connect.OperationServiceClient
 }
 
 // Clients returns clients speaking the protocol with the token ("" sends
@@ -239,6 +241,7 @@ func NewClients(url string, p Protocol, token string) Clients {
 		Workspaces: workspacev1connect.NewWorkspaceServiceClient(hc, url, opts...),
 		Bases:      tablev1connect.NewBaseServiceClient(hc, url, opts...),
 		Tables:     tablev1connect.NewTableServiceClient(hc, url, opts...),
+		Operations: operationv1connect.NewOperationServiceClient(hc, url, opts...),
 	}
 }
 

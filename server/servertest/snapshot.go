@@ -24,6 +24,8 @@ var snapshotQueries = []string{
 	"SELECT id, base_id, name, description, primary_field_id, etag, deleted_at IS NULL FROM user_tables ORDER BY id",
 	"SELECT id, table_id, name, type, options, required, column_name, deleted_at IS NULL FROM fields ORDER BY id",
 	"SELECT table_id, column_name FROM retired_columns ORDER BY table_id, column_name",
+	"SELECT id, table_id, field_ids, is_unique, state FROM table_indexes ORDER BY id",
+	"SELECT id, kind, table_id FROM operations ORDER BY id",
 }
 
 // Snapshot returns the content of every metadata table as text, so a test

@@ -166,4 +166,36 @@ CREATE TABLE retired_columns (
 	PRIMARY KEY (table_id, column_name)
 )
 `},
+	{ID: "0005_indexes_operations", SQL: `
+ALTER TABLE fields ADD COLUMN is_unique BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE TABLE table_indexes (
+	id TEXT PRIMARY KEY,
+	table_id TEXT NOT NULL REFERENCES user_tables (id),
+	field_ids TEXT NOT NULL,
+	is_unique BOOLEAN NOT NULL DEFAULT FALSE,
+	physical_name TEXT NOT NULL,
+	state TEXT NOT NULL,
+	created_at {{ts}} NOT NULL
+);
+CREATE INDEX table_indexes_table_idx ON table_indexes (table_id, created_at);
+CREATE TABLE operations (
+	id TEXT PRIMARY KEY,
+	kind TEXT NOT NULL,
+	state TEXT NOT NULL,
+	progress INTEGER NOT NULL DEFAULT 0,
+	table_id TEXT NOT NULL,
+	field_id TEXT NOT NULL DEFAULT '',
+	index_id TEXT NOT NULL DEFAULT '',
+	error TEXT NOT NULL DEFAULT '',
+	attempts INTEGER NOT NULL DEFAULT 0,
+	lease_owner TEXT NOT NULL DEFAULT '',
+	lease_until {{ts}},
+	created_by TEXT NOT NULL DEFAULT '',
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL,
+	ended_at {{ts}}
+);
+CREATE INDEX operations_table_idx ON operations (table_id, created_at);
+CREATE INDEX operations_state_idx ON operations (state, lease_until)
+`},
 }

@@ -306,7 +306,10 @@ type Field struct {
 	// values are set by the server and refused as input. Set by the server.
 	ReadOnly bool `protobuf:"varint,8,opt,name=read_only,json=readOnly,proto3" json:"read_only,omitempty"`
 	// When the field was created. Set by the server.
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// No two records (trashed ones aside) may hold the same value; a unique
+	// index in the database enforces it. Turn it on with UpdateField.
+	Unique        bool `protobuf:"varint,10,opt,name=unique,proto3" json:"unique,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -402,6 +405,13 @@ func (x *Field) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *Field) GetUnique() bool {
+	if x != nil {
+		return x.Unique
+	}
+	return false
 }
 
 // FieldSpec describes a field to create.
@@ -1142,7 +1152,7 @@ var File_pyairtable_table_v1_field_proto protoreflect.FileDescriptor
 
 const file_pyairtable_table_v1_field_proto_rawDesc = "" +
 	"\n" +
-	"\x1fpyairtable/table/v1/field.proto\x12\x13pyairtable.table.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xce\x02\n" +
+	"\x1fpyairtable/table/v1/field.proto\x12\x13pyairtable.table.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe6\x02\n" +
 	"\x05Field\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12 \n" +
@@ -1153,7 +1163,9 @@ const file_pyairtable_table_v1_field_proto_rawDesc = "" +
 	"\aprimary\x18\a \x01(\bR\aprimary\x12\x1b\n" +
 	"\tread_only\x18\b \x01(\bR\breadOnly\x12;\n" +
 	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\xf1\x01\n" +
+	"createTime\x12\x16\n" +
+	"\x06unique\x18\n" +
+	" \x01(\bR\x06unique\"\xf1\x01\n" +
 	"\tFieldSpec\x12\x1e\n" +
 	"\x04name\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xff\x01R\x04name\x12+\n" +

@@ -9,6 +9,7 @@ package tablev1
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "github.com/pyairtable/pyairtable/gen/pyairtable/common/v1"
+	v1 "github.com/pyairtable/pyairtable/gen/pyairtable/operation/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -869,6 +870,11 @@ type UpdateFieldRequest struct {
 	// Require a value in every record. Turning it on over records without a
 	// value is FAILED_PRECONDITION (reason REQUIRED_VIOLATION).
 	Required *bool `protobuf:"varint,7,opt,name=required,proto3,oneof" json:"required,omitempty"`
+	// Turn the unique constraint on or off. Turning it on builds a unique
+	// index as an operation (see UpdateFieldResponse.operation); over
+	// duplicate values the operation fails naming them and changes nothing.
+	// Text, number, date and single-value types only.
+	Unique *bool `protobuf:"varint,10,opt,name=unique,proto3,oneof" json:"unique,omitempty"`
 	// When set, the table's etag must still be this.
 	Etag string `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
 	// Makes the call safe to retry; see pyairtable.common.v1.request_id.
@@ -956,6 +962,13 @@ func (x *UpdateFieldRequest) GetRequired() bool {
 	return false
 }
 
+func (x *UpdateFieldRequest) GetUnique() bool {
+	if x != nil && x.Unique != nil {
+		return *x.Unique
+	}
+	return false
+}
+
 func (x *UpdateFieldRequest) GetEtag() string {
 	if x != nil {
 		return x.Etag
@@ -981,7 +994,10 @@ type UpdateFieldResponse struct {
 	// not be and were cleared (their old values stay in the hidden column).
 	ConvertedCells int64 `protobuf:"varint,3,opt,name=converted_cells,json=convertedCells,proto3" json:"converted_cells,omitempty"`
 	// With a type change: cells that could not be converted and were cleared.
-	ClearedCells  int64 `protobuf:"varint,4,opt,name=cleared_cells,json=clearedCells,proto3" json:"cleared_cells,omitempty"`
+	ClearedCells int64 `protobuf:"varint,4,opt,name=cleared_cells,json=clearedCells,proto3" json:"cleared_cells,omitempty"`
+	// When unique was turned on: the operation building the unique index.
+	// The field is unique once it succeeds.
+	Operation     *v1.Operation `protobuf:"bytes,5,opt,name=operation,proto3" json:"operation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1044,6 +1060,335 @@ func (x *UpdateFieldResponse) GetClearedCells() int64 {
 	return 0
 }
 
+func (x *UpdateFieldResponse) GetOperation() *v1.Operation {
+	if x != nil {
+		return x.Operation
+	}
+	return nil
+}
+
+// CreateIndexRequest asks for an index.
+type CreateIndexRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The table ("tbl…").
+	TableId string `protobuf:"bytes,1,opt,name=table_id,json=tableId,proto3" json:"table_id,omitempty"`
+	// The fields to index, in order ("fld…" ids or names): 1 to 8, no
+	// repeats.
+	Fields []string `protobuf:"bytes,2,rep,name=fields,proto3" json:"fields,omitempty"`
+	// Makes the call safe to retry; see pyairtable.common.v1.request_id.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateIndexRequest) Reset() {
+	*x = CreateIndexRequest{}
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateIndexRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateIndexRequest) ProtoMessage() {}
+
+func (x *CreateIndexRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateIndexRequest.ProtoReflect.Descriptor instead.
+func (*CreateIndexRequest) Descriptor() ([]byte, []int) {
+	return file_pyairtable_table_v1_table_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *CreateIndexRequest) GetTableId() string {
+	if x != nil {
+		return x.TableId
+	}
+	return ""
+}
+
+func (x *CreateIndexRequest) GetFields() []string {
+	if x != nil {
+		return x.Fields
+	}
+	return nil
+}
+
+func (x *CreateIndexRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// CreateIndexResponse holds the index and the operation building it.
+type CreateIndexResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The index, BUILDING until its operation succeeds.
+	Index *Index `protobuf:"bytes,1,opt,name=index,proto3" json:"index,omitempty"`
+	// The operation building the index.
+	Operation     *v1.Operation `protobuf:"bytes,2,opt,name=operation,proto3" json:"operation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateIndexResponse) Reset() {
+	*x = CreateIndexResponse{}
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateIndexResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateIndexResponse) ProtoMessage() {}
+
+func (x *CreateIndexResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateIndexResponse.ProtoReflect.Descriptor instead.
+func (*CreateIndexResponse) Descriptor() ([]byte, []int) {
+	return file_pyairtable_table_v1_table_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *CreateIndexResponse) GetIndex() *Index {
+	if x != nil {
+		return x.Index
+	}
+	return nil
+}
+
+func (x *CreateIndexResponse) GetOperation() *v1.Operation {
+	if x != nil {
+		return x.Operation
+	}
+	return nil
+}
+
+// ListIndexesRequest names a table.
+type ListIndexesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The table ("tbl…").
+	TableId       string `protobuf:"bytes,1,opt,name=table_id,json=tableId,proto3" json:"table_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListIndexesRequest) Reset() {
+	*x = ListIndexesRequest{}
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListIndexesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListIndexesRequest) ProtoMessage() {}
+
+func (x *ListIndexesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListIndexesRequest.ProtoReflect.Descriptor instead.
+func (*ListIndexesRequest) Descriptor() ([]byte, []int) {
+	return file_pyairtable_table_v1_table_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListIndexesRequest) GetTableId() string {
+	if x != nil {
+		return x.TableId
+	}
+	return ""
+}
+
+// ListIndexesResponse holds a table's indexes.
+type ListIndexesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The indexes, oldest first (at most 64 per table).
+	Indexes       []*Index `protobuf:"bytes,1,rep,name=indexes,proto3" json:"indexes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListIndexesResponse) Reset() {
+	*x = ListIndexesResponse{}
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListIndexesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListIndexesResponse) ProtoMessage() {}
+
+func (x *ListIndexesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListIndexesResponse.ProtoReflect.Descriptor instead.
+func (*ListIndexesResponse) Descriptor() ([]byte, []int) {
+	return file_pyairtable_table_v1_table_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListIndexesResponse) GetIndexes() []*Index {
+	if x != nil {
+		return x.Indexes
+	}
+	return nil
+}
+
+// DeleteIndexRequest names an index.
+type DeleteIndexRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The table ("tbl…").
+	TableId string `protobuf:"bytes,1,opt,name=table_id,json=tableId,proto3" json:"table_id,omitempty"`
+	// The index ("idx…").
+	IndexId string `protobuf:"bytes,2,opt,name=index_id,json=indexId,proto3" json:"index_id,omitempty"`
+	// Makes the call safe to retry; see pyairtable.common.v1.request_id.
+	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteIndexRequest) Reset() {
+	*x = DeleteIndexRequest{}
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteIndexRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteIndexRequest) ProtoMessage() {}
+
+func (x *DeleteIndexRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteIndexRequest.ProtoReflect.Descriptor instead.
+func (*DeleteIndexRequest) Descriptor() ([]byte, []int) {
+	return file_pyairtable_table_v1_table_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *DeleteIndexRequest) GetTableId() string {
+	if x != nil {
+		return x.TableId
+	}
+	return ""
+}
+
+func (x *DeleteIndexRequest) GetIndexId() string {
+	if x != nil {
+		return x.IndexId
+	}
+	return ""
+}
+
+func (x *DeleteIndexRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// DeleteIndexResponse confirms the deletion.
+type DeleteIndexResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The id of the dropped index.
+	IndexId       string `protobuf:"bytes,1,opt,name=index_id,json=indexId,proto3" json:"index_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteIndexResponse) Reset() {
+	*x = DeleteIndexResponse{}
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteIndexResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteIndexResponse) ProtoMessage() {}
+
+func (x *DeleteIndexResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteIndexResponse.ProtoReflect.Descriptor instead.
+func (*DeleteIndexResponse) Descriptor() ([]byte, []int) {
+	return file_pyairtable_table_v1_table_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *DeleteIndexResponse) GetIndexId() string {
+	if x != nil {
+		return x.IndexId
+	}
+	return ""
+}
+
 // DeleteFieldRequest removes a field.
 type DeleteFieldRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1061,7 +1406,7 @@ type DeleteFieldRequest struct {
 
 func (x *DeleteFieldRequest) Reset() {
 	*x = DeleteFieldRequest{}
-	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[16]
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1073,7 +1418,7 @@ func (x *DeleteFieldRequest) String() string {
 func (*DeleteFieldRequest) ProtoMessage() {}
 
 func (x *DeleteFieldRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[16]
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1086,7 +1431,7 @@ func (x *DeleteFieldRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteFieldRequest.ProtoReflect.Descriptor instead.
 func (*DeleteFieldRequest) Descriptor() ([]byte, []int) {
-	return file_pyairtable_table_v1_table_service_proto_rawDescGZIP(), []int{16}
+	return file_pyairtable_table_v1_table_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *DeleteFieldRequest) GetTableId() string {
@@ -1128,7 +1473,7 @@ type DeleteFieldResponse struct {
 
 func (x *DeleteFieldResponse) Reset() {
 	*x = DeleteFieldResponse{}
-	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[17]
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1140,7 +1485,7 @@ func (x *DeleteFieldResponse) String() string {
 func (*DeleteFieldResponse) ProtoMessage() {}
 
 func (x *DeleteFieldResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[17]
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1153,7 +1498,7 @@ func (x *DeleteFieldResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteFieldResponse.ProtoReflect.Descriptor instead.
 func (*DeleteFieldResponse) Descriptor() ([]byte, []int) {
-	return file_pyairtable_table_v1_table_service_proto_rawDescGZIP(), []int{17}
+	return file_pyairtable_table_v1_table_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *DeleteFieldResponse) GetTable() *Table {
@@ -1167,7 +1512,7 @@ var File_pyairtable_table_v1_table_service_proto protoreflect.FileDescriptor
 
 const file_pyairtable_table_v1_table_service_proto_rawDesc = "" +
 	"\n" +
-	"'pyairtable/table/v1/table_service.proto\x12\x13pyairtable.table.v1\x1a\x1bbuf/validate/validate.proto\x1a!pyairtable/common/v1/access.proto\x1a%pyairtable/common/v1/request_id.proto\x1a\x1fpyairtable/table/v1/field.proto\x1a\x1fpyairtable/table/v1/table.proto\"\x86\x02\n" +
+	"'pyairtable/table/v1/table_service.proto\x12\x13pyairtable.table.v1\x1a\x1bbuf/validate/validate.proto\x1a!pyairtable/common/v1/access.proto\x1a%pyairtable/common/v1/request_id.proto\x1a'pyairtable/operation/v1/operation.proto\x1a\x1fpyairtable/table/v1/field.proto\x1a\x1fpyairtable/table/v1/index.proto\x1a\x1fpyairtable/table/v1/table.proto\"\x86\x02\n" +
 	"\x12CreateTableRequest\x124\n" +
 	"\abase_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^app[A-Za-z0-9]{14}$R\x06baseId\x12\x1e\n" +
 	"\x04name\x18\x02 \x01(\tB\n" +
@@ -1227,7 +1572,7 @@ const file_pyairtable_table_v1_table_service_proto_rawDesc = "" +
 	"request_id\x18\x04 \x01(\tB\t\xbaH\x06r\x04Ƚ*\x01R\trequestId\"y\n" +
 	"\x13CreateFieldResponse\x120\n" +
 	"\x05field\x18\x01 \x01(\v2\x1a.pyairtable.table.v1.FieldR\x05field\x120\n" +
-	"\x05table\x18\x02 \x01(\v2\x1a.pyairtable.table.v1.TableR\x05table\"\xf4\x03\n" +
+	"\x05table\x18\x02 \x01(\v2\x1a.pyairtable.table.v1.TableR\x05table\"\x9c\x04\n" +
 	"\x12UpdateFieldRequest\x126\n" +
 	"\btable_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^tbl[A-Za-z0-9]{14}$R\atableId\x126\n" +
 	"\bfield_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x162\x14^fld[A-Za-z0-9]{14}$R\afieldId\x12#\n" +
@@ -1238,18 +1583,41 @@ const file_pyairtable_table_v1_table_service_proto_rawDesc = "" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00H\x02R\x04type\x88\x01\x01\x12;\n" +
 	"\aoptions\x18\x06 \x01(\v2!.pyairtable.table.v1.FieldOptionsR\aoptions\x12\x1f\n" +
 	"\brequired\x18\a \x01(\bH\x03R\brequired\x88\x01\x01\x12\x1b\n" +
+	"\x06unique\x18\n" +
+	" \x01(\bH\x04R\x06unique\x88\x01\x01\x12\x1b\n" +
 	"\x04etag\x18\b \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12(\n" +
 	"\n" +
 	"request_id\x18\t \x01(\tB\t\xbaH\x06r\x04Ƚ*\x01R\trequestIdB\a\n" +
 	"\x05_nameB\x0e\n" +
 	"\f_descriptionB\a\n" +
 	"\x05_typeB\v\n" +
-	"\t_required\"\xc7\x01\n" +
+	"\t_requiredB\t\n" +
+	"\a_unique\"\x89\x02\n" +
 	"\x13UpdateFieldResponse\x120\n" +
 	"\x05field\x18\x01 \x01(\v2\x1a.pyairtable.table.v1.FieldR\x05field\x120\n" +
 	"\x05table\x18\x02 \x01(\v2\x1a.pyairtable.table.v1.TableR\x05table\x12'\n" +
 	"\x0fconverted_cells\x18\x03 \x01(\x03R\x0econvertedCells\x12#\n" +
-	"\rcleared_cells\x18\x04 \x01(\x03R\fclearedCells\"\xcb\x01\n" +
+	"\rcleared_cells\x18\x04 \x01(\x03R\fclearedCells\x12@\n" +
+	"\toperation\x18\x05 \x01(\v2\".pyairtable.operation.v1.OperationR\toperation\"\xa5\x01\n" +
+	"\x12CreateIndexRequest\x126\n" +
+	"\btable_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^tbl[A-Za-z0-9]{14}$R\atableId\x12-\n" +
+	"\x06fields\x18\x02 \x03(\tB\x15\xbaH\x12\x92\x01\x0f\b\x01\x10\b\x18\x01\"\ar\x05\x10\x01\x18\xff\x01R\x06fields\x12(\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\t\xbaH\x06r\x04Ƚ*\x01R\trequestId\"\x89\x01\n" +
+	"\x13CreateIndexResponse\x120\n" +
+	"\x05index\x18\x01 \x01(\v2\x1a.pyairtable.table.v1.IndexR\x05index\x12@\n" +
+	"\toperation\x18\x02 \x01(\v2\".pyairtable.operation.v1.OperationR\toperation\"L\n" +
+	"\x12ListIndexesRequest\x126\n" +
+	"\btable_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^tbl[A-Za-z0-9]{14}$R\atableId\"K\n" +
+	"\x13ListIndexesResponse\x124\n" +
+	"\aindexes\x18\x01 \x03(\v2\x1a.pyairtable.table.v1.IndexR\aindexes\"\xae\x01\n" +
+	"\x12DeleteIndexRequest\x126\n" +
+	"\btable_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^tbl[A-Za-z0-9]{14}$R\atableId\x126\n" +
+	"\bindex_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x162\x14^idx[A-Za-z0-9]{14}$R\aindexId\x12(\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\t\xbaH\x06r\x04Ƚ*\x01R\trequestId\"0\n" +
+	"\x13DeleteIndexResponse\x12\x19\n" +
+	"\bindex_id\x18\x01 \x01(\tR\aindexId\"\xcb\x01\n" +
 	"\x12DeleteFieldRequest\x126\n" +
 	"\btable_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^tbl[A-Za-z0-9]{14}$R\atableId\x126\n" +
 	"\bfield_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x162\x14^fld[A-Za-z0-9]{14}$R\afieldId\x12\x1b\n" +
@@ -1257,7 +1625,7 @@ const file_pyairtable_table_v1_table_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x04 \x01(\tB\t\xbaH\x06r\x04Ƚ*\x01R\trequestId\"G\n" +
 	"\x13DeleteFieldResponse\x120\n" +
-	"\x05table\x18\x01 \x01(\v2\x1a.pyairtable.table.v1.TableR\x05table2\xd7\t\n" +
+	"\x05table\x18\x01 \x01(\v2\x1a.pyairtable.table.v1.TableR\x05table2\xf4\f\n" +
 	"\fTableService\x12\x85\x01\n" +
 	"\vCreateTable\x12'.pyairtable.table.v1.CreateTableRequest\x1a(.pyairtable.table.v1.CreateTableResponse\"#\xca\xf3\x18\x1f\n" +
 	"\x12schema.bases:write\x10\x042\abase_id\x12\x7f\n" +
@@ -1276,6 +1644,12 @@ const file_pyairtable_table_v1_table_service_proto_rawDesc = "" +
 	"\x12schema.bases:write\x10\x04:\btable_id\x12\x86\x01\n" +
 	"\vUpdateField\x12'.pyairtable.table.v1.UpdateFieldRequest\x1a(.pyairtable.table.v1.UpdateFieldResponse\"$\xca\xf3\x18 \n" +
 	"\x12schema.bases:write\x10\x04:\btable_id\x12\x86\x01\n" +
+	"\vCreateIndex\x12'.pyairtable.table.v1.CreateIndexRequest\x1a(.pyairtable.table.v1.CreateIndexResponse\"$\xca\xf3\x18 \n" +
+	"\x12schema.bases:write\x10\x04:\btable_id\x12\x88\x01\n" +
+	"\vListIndexes\x12'.pyairtable.table.v1.ListIndexesRequest\x1a(.pyairtable.table.v1.ListIndexesResponse\"&\xca\xf3\x18\x1f\n" +
+	"\x11schema.bases:read\x10\x01:\btable_id\x90\x02\x01\x12\x86\x01\n" +
+	"\vDeleteIndex\x12'.pyairtable.table.v1.DeleteIndexRequest\x1a(.pyairtable.table.v1.DeleteIndexResponse\"$\xca\xf3\x18 \n" +
+	"\x12schema.bases:write\x10\x04:\btable_id\x12\x86\x01\n" +
 	"\vDeleteField\x12'.pyairtable.table.v1.DeleteFieldRequest\x1a(.pyairtable.table.v1.DeleteFieldResponse\"$\xca\xf3\x18 \n" +
 	"\x12schema.bases:write\x10\x04:\btable_idBBZ@github.com/pyairtable/pyairtable/gen/pyairtable/table/v1;tablev1b\x06proto3"
 
@@ -1291,7 +1665,7 @@ func file_pyairtable_table_v1_table_service_proto_rawDescGZIP() []byte {
 	return file_pyairtable_table_v1_table_service_proto_rawDescData
 }
 
-var file_pyairtable_table_v1_table_service_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_pyairtable_table_v1_table_service_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_pyairtable_table_v1_table_service_proto_goTypes = []any{
 	(*CreateTableRequest)(nil),   // 0: pyairtable.table.v1.CreateTableRequest
 	(*CreateTableResponse)(nil),  // 1: pyairtable.table.v1.CreateTableResponse
@@ -1309,53 +1683,71 @@ var file_pyairtable_table_v1_table_service_proto_goTypes = []any{
 	(*CreateFieldResponse)(nil),  // 13: pyairtable.table.v1.CreateFieldResponse
 	(*UpdateFieldRequest)(nil),   // 14: pyairtable.table.v1.UpdateFieldRequest
 	(*UpdateFieldResponse)(nil),  // 15: pyairtable.table.v1.UpdateFieldResponse
-	(*DeleteFieldRequest)(nil),   // 16: pyairtable.table.v1.DeleteFieldRequest
-	(*DeleteFieldResponse)(nil),  // 17: pyairtable.table.v1.DeleteFieldResponse
-	(*FieldSpec)(nil),            // 18: pyairtable.table.v1.FieldSpec
-	(*Table)(nil),                // 19: pyairtable.table.v1.Table
-	(*Field)(nil),                // 20: pyairtable.table.v1.Field
-	(FieldType)(0),               // 21: pyairtable.table.v1.FieldType
-	(*FieldOptions)(nil),         // 22: pyairtable.table.v1.FieldOptions
+	(*CreateIndexRequest)(nil),   // 16: pyairtable.table.v1.CreateIndexRequest
+	(*CreateIndexResponse)(nil),  // 17: pyairtable.table.v1.CreateIndexResponse
+	(*ListIndexesRequest)(nil),   // 18: pyairtable.table.v1.ListIndexesRequest
+	(*ListIndexesResponse)(nil),  // 19: pyairtable.table.v1.ListIndexesResponse
+	(*DeleteIndexRequest)(nil),   // 20: pyairtable.table.v1.DeleteIndexRequest
+	(*DeleteIndexResponse)(nil),  // 21: pyairtable.table.v1.DeleteIndexResponse
+	(*DeleteFieldRequest)(nil),   // 22: pyairtable.table.v1.DeleteFieldRequest
+	(*DeleteFieldResponse)(nil),  // 23: pyairtable.table.v1.DeleteFieldResponse
+	(*FieldSpec)(nil),            // 24: pyairtable.table.v1.FieldSpec
+	(*Table)(nil),                // 25: pyairtable.table.v1.Table
+	(*Field)(nil),                // 26: pyairtable.table.v1.Field
+	(FieldType)(0),               // 27: pyairtable.table.v1.FieldType
+	(*FieldOptions)(nil),         // 28: pyairtable.table.v1.FieldOptions
+	(*v1.Operation)(nil),         // 29: pyairtable.operation.v1.Operation
+	(*Index)(nil),                // 30: pyairtable.table.v1.Index
 }
 var file_pyairtable_table_v1_table_service_proto_depIdxs = []int32{
-	18, // 0: pyairtable.table.v1.CreateTableRequest.fields:type_name -> pyairtable.table.v1.FieldSpec
-	19, // 1: pyairtable.table.v1.CreateTableResponse.table:type_name -> pyairtable.table.v1.Table
-	19, // 2: pyairtable.table.v1.GetTableResponse.table:type_name -> pyairtable.table.v1.Table
-	19, // 3: pyairtable.table.v1.ListTablesResponse.tables:type_name -> pyairtable.table.v1.Table
-	19, // 4: pyairtable.table.v1.UpdateTableResponse.table:type_name -> pyairtable.table.v1.Table
-	19, // 5: pyairtable.table.v1.DeleteTableResponse.table:type_name -> pyairtable.table.v1.Table
-	19, // 6: pyairtable.table.v1.RestoreTableResponse.table:type_name -> pyairtable.table.v1.Table
-	18, // 7: pyairtable.table.v1.CreateFieldRequest.field:type_name -> pyairtable.table.v1.FieldSpec
-	20, // 8: pyairtable.table.v1.CreateFieldResponse.field:type_name -> pyairtable.table.v1.Field
-	19, // 9: pyairtable.table.v1.CreateFieldResponse.table:type_name -> pyairtable.table.v1.Table
-	21, // 10: pyairtable.table.v1.UpdateFieldRequest.type:type_name -> pyairtable.table.v1.FieldType
-	22, // 11: pyairtable.table.v1.UpdateFieldRequest.options:type_name -> pyairtable.table.v1.FieldOptions
-	20, // 12: pyairtable.table.v1.UpdateFieldResponse.field:type_name -> pyairtable.table.v1.Field
-	19, // 13: pyairtable.table.v1.UpdateFieldResponse.table:type_name -> pyairtable.table.v1.Table
-	19, // 14: pyairtable.table.v1.DeleteFieldResponse.table:type_name -> pyairtable.table.v1.Table
-	0,  // 15: pyairtable.table.v1.TableService.CreateTable:input_type -> pyairtable.table.v1.CreateTableRequest
-	2,  // 16: pyairtable.table.v1.TableService.GetTable:input_type -> pyairtable.table.v1.GetTableRequest
-	4,  // 17: pyairtable.table.v1.TableService.ListTables:input_type -> pyairtable.table.v1.ListTablesRequest
-	6,  // 18: pyairtable.table.v1.TableService.UpdateTable:input_type -> pyairtable.table.v1.UpdateTableRequest
-	8,  // 19: pyairtable.table.v1.TableService.DeleteTable:input_type -> pyairtable.table.v1.DeleteTableRequest
-	10, // 20: pyairtable.table.v1.TableService.RestoreTable:input_type -> pyairtable.table.v1.RestoreTableRequest
-	12, // 21: pyairtable.table.v1.TableService.CreateField:input_type -> pyairtable.table.v1.CreateFieldRequest
-	14, // 22: pyairtable.table.v1.TableService.UpdateField:input_type -> pyairtable.table.v1.UpdateFieldRequest
-	16, // 23: pyairtable.table.v1.TableService.DeleteField:input_type -> pyairtable.table.v1.DeleteFieldRequest
-	1,  // 24: pyairtable.table.v1.TableService.CreateTable:output_type -> pyairtable.table.v1.CreateTableResponse
-	3,  // 25: pyairtable.table.v1.TableService.GetTable:output_type -> pyairtable.table.v1.GetTableResponse
-	5,  // 26: pyairtable.table.v1.TableService.ListTables:output_type -> pyairtable.table.v1.ListTablesResponse
-	7,  // 27: pyairtable.table.v1.TableService.UpdateTable:output_type -> pyairtable.table.v1.UpdateTableResponse
-	9,  // 28: pyairtable.table.v1.TableService.DeleteTable:output_type -> pyairtable.table.v1.DeleteTableResponse
-	11, // 29: pyairtable.table.v1.TableService.RestoreTable:output_type -> pyairtable.table.v1.RestoreTableResponse
-	13, // 30: pyairtable.table.v1.TableService.CreateField:output_type -> pyairtable.table.v1.CreateFieldResponse
-	15, // 31: pyairtable.table.v1.TableService.UpdateField:output_type -> pyairtable.table.v1.UpdateFieldResponse
-	17, // 32: pyairtable.table.v1.TableService.DeleteField:output_type -> pyairtable.table.v1.DeleteFieldResponse
-	24, // [24:33] is the sub-list for method output_type
-	15, // [15:24] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	24, // 0: pyairtable.table.v1.CreateTableRequest.fields:type_name -> pyairtable.table.v1.FieldSpec
+	25, // 1: pyairtable.table.v1.CreateTableResponse.table:type_name -> pyairtable.table.v1.Table
+	25, // 2: pyairtable.table.v1.GetTableResponse.table:type_name -> pyairtable.table.v1.Table
+	25, // 3: pyairtable.table.v1.ListTablesResponse.tables:type_name -> pyairtable.table.v1.Table
+	25, // 4: pyairtable.table.v1.UpdateTableResponse.table:type_name -> pyairtable.table.v1.Table
+	25, // 5: pyairtable.table.v1.DeleteTableResponse.table:type_name -> pyairtable.table.v1.Table
+	25, // 6: pyairtable.table.v1.RestoreTableResponse.table:type_name -> pyairtable.table.v1.Table
+	24, // 7: pyairtable.table.v1.CreateFieldRequest.field:type_name -> pyairtable.table.v1.FieldSpec
+	26, // 8: pyairtable.table.v1.CreateFieldResponse.field:type_name -> pyairtable.table.v1.Field
+	25, // 9: pyairtable.table.v1.CreateFieldResponse.table:type_name -> pyairtable.table.v1.Table
+	27, // 10: pyairtable.table.v1.UpdateFieldRequest.type:type_name -> pyairtable.table.v1.FieldType
+	28, // 11: pyairtable.table.v1.UpdateFieldRequest.options:type_name -> pyairtable.table.v1.FieldOptions
+	26, // 12: pyairtable.table.v1.UpdateFieldResponse.field:type_name -> pyairtable.table.v1.Field
+	25, // 13: pyairtable.table.v1.UpdateFieldResponse.table:type_name -> pyairtable.table.v1.Table
+	29, // 14: pyairtable.table.v1.UpdateFieldResponse.operation:type_name -> pyairtable.operation.v1.Operation
+	30, // 15: pyairtable.table.v1.CreateIndexResponse.index:type_name -> pyairtable.table.v1.Index
+	29, // 16: pyairtable.table.v1.CreateIndexResponse.operation:type_name -> pyairtable.operation.v1.Operation
+	30, // 17: pyairtable.table.v1.ListIndexesResponse.indexes:type_name -> pyairtable.table.v1.Index
+	25, // 18: pyairtable.table.v1.DeleteFieldResponse.table:type_name -> pyairtable.table.v1.Table
+	0,  // 19: pyairtable.table.v1.TableService.CreateTable:input_type -> pyairtable.table.v1.CreateTableRequest
+	2,  // 20: pyairtable.table.v1.TableService.GetTable:input_type -> pyairtable.table.v1.GetTableRequest
+	4,  // 21: pyairtable.table.v1.TableService.ListTables:input_type -> pyairtable.table.v1.ListTablesRequest
+	6,  // 22: pyairtable.table.v1.TableService.UpdateTable:input_type -> pyairtable.table.v1.UpdateTableRequest
+	8,  // 23: pyairtable.table.v1.TableService.DeleteTable:input_type -> pyairtable.table.v1.DeleteTableRequest
+	10, // 24: pyairtable.table.v1.TableService.RestoreTable:input_type -> pyairtable.table.v1.RestoreTableRequest
+	12, // 25: pyairtable.table.v1.TableService.CreateField:input_type -> pyairtable.table.v1.CreateFieldRequest
+	14, // 26: pyairtable.table.v1.TableService.UpdateField:input_type -> pyairtable.table.v1.UpdateFieldRequest
+	16, // 27: pyairtable.table.v1.TableService.CreateIndex:input_type -> pyairtable.table.v1.CreateIndexRequest
+	18, // 28: pyairtable.table.v1.TableService.ListIndexes:input_type -> pyairtable.table.v1.ListIndexesRequest
+	20, // 29: pyairtable.table.v1.TableService.DeleteIndex:input_type -> pyairtable.table.v1.DeleteIndexRequest
+	22, // 30: pyairtable.table.v1.TableService.DeleteField:input_type -> pyairtable.table.v1.DeleteFieldRequest
+	1,  // 31: pyairtable.table.v1.TableService.CreateTable:output_type -> pyairtable.table.v1.CreateTableResponse
+	3,  // 32: pyairtable.table.v1.TableService.GetTable:output_type -> pyairtable.table.v1.GetTableResponse
+	5,  // 33: pyairtable.table.v1.TableService.ListTables:output_type -> pyairtable.table.v1.ListTablesResponse
+	7,  // 34: pyairtable.table.v1.TableService.UpdateTable:output_type -> pyairtable.table.v1.UpdateTableResponse
+	9,  // 35: pyairtable.table.v1.TableService.DeleteTable:output_type -> pyairtable.table.v1.DeleteTableResponse
+	11, // 36: pyairtable.table.v1.TableService.RestoreTable:output_type -> pyairtable.table.v1.RestoreTableResponse
+	13, // 37: pyairtable.table.v1.TableService.CreateField:output_type -> pyairtable.table.v1.CreateFieldResponse
+	15, // 38: pyairtable.table.v1.TableService.UpdateField:output_type -> pyairtable.table.v1.UpdateFieldResponse
+	17, // 39: pyairtable.table.v1.TableService.CreateIndex:output_type -> pyairtable.table.v1.CreateIndexResponse
+	19, // 40: pyairtable.table.v1.TableService.ListIndexes:output_type -> pyairtable.table.v1.ListIndexesResponse
+	21, // 41: pyairtable.table.v1.TableService.DeleteIndex:output_type -> pyairtable.table.v1.DeleteIndexResponse
+	23, // 42: pyairtable.table.v1.TableService.DeleteField:output_type -> pyairtable.table.v1.DeleteFieldResponse
+	31, // [31:43] is the sub-list for method output_type
+	19, // [19:31] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_pyairtable_table_v1_table_service_proto_init() }
@@ -1364,6 +1756,7 @@ func file_pyairtable_table_v1_table_service_proto_init() {
 		return
 	}
 	file_pyairtable_table_v1_field_proto_init()
+	file_pyairtable_table_v1_index_proto_init()
 	file_pyairtable_table_v1_table_proto_init()
 	file_pyairtable_table_v1_table_service_proto_msgTypes[6].OneofWrappers = []any{}
 	file_pyairtable_table_v1_table_service_proto_msgTypes[14].OneofWrappers = []any{}
@@ -1373,7 +1766,7 @@ func file_pyairtable_table_v1_table_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pyairtable_table_v1_table_service_proto_rawDesc), len(file_pyairtable_table_v1_table_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -55,6 +55,15 @@ const (
 	// TableServiceUpdateFieldProcedure is the fully-qualified name of the TableService's UpdateField
 	// RPC.
 	TableServiceUpdateFieldProcedure = "/pyairtable.table.v1.TableService/UpdateField"
+	// TableServiceCreateIndexProcedure is the fully-qualified name of the TableService's CreateIndex
+	// RPC.
+	TableServiceCreateIndexProcedure = "/pyairtable.table.v1.TableService/CreateIndex"
+	// TableServiceListIndexesProcedure is the fully-qualified name of the TableService's ListIndexes
+	// RPC.
+	TableServiceListIndexesProcedure = "/pyairtable.table.v1.TableService/ListIndexes"
+	// TableServiceDeleteIndexProcedure is the fully-qualified name of the TableService's DeleteIndex
+	// RPC.
+	TableServiceDeleteIndexProcedure = "/pyairtable.table.v1.TableService/DeleteIndex"
 	// TableServiceDeleteFieldProcedure is the fully-qualified name of the TableService's DeleteField
 	// RPC.
 	TableServiceDeleteFieldProcedure = "/pyairtable.table.v1.TableService/DeleteField"
@@ -86,6 +95,15 @@ type TableServiceClient interface {
 	// conversion matrix (docs/field-conversions.md) says; the old cells are
 	// kept hidden, so the change can be rolled back.
 	UpdateField(context.Context, *connect.Request[v1.UpdateFieldRequest]) (*connect.Response[v1.UpdateFieldResponse], error)
+	// CreateIndex builds a database index on fields of a table, as an
+	// operation (PostgreSQL builds it without blocking writes). The returned
+	// operation may be done already; follow it with GetOperation.
+	CreateIndex(context.Context, *connect.Request[v1.CreateIndexRequest]) (*connect.Response[v1.CreateIndexResponse], error)
+	// ListIndexes lists a table's indexes, unique fields' included.
+	ListIndexes(context.Context, *connect.Request[v1.ListIndexesRequest]) (*connect.Response[v1.ListIndexesResponse], error)
+	// DeleteIndex drops an index made by CreateIndex (a unique field's index
+	// goes when unique is turned off).
+	DeleteIndex(context.Context, *connect.Request[v1.DeleteIndexRequest]) (*connect.Response[v1.DeleteIndexResponse], error)
 	// DeleteField removes a field from the table. Its cells are kept hidden
 	// until the table is purged. The primary field cannot be deleted.
 	DeleteField(context.Context, *connect.Request[v1.DeleteFieldRequest]) (*connect.Response[v1.DeleteFieldResponse], error)
@@ -152,6 +170,25 @@ func NewTableServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(tableServiceMethods.ByName("UpdateField")),
 			connect.WithClientOptions(opts...),
 		),
+		createIndex: connect.NewClient[v1.CreateIndexRequest, v1.CreateIndexResponse](
+			httpClient,
+			baseURL+TableServiceCreateIndexProcedure,
+			connect.WithSchema(tableServiceMethods.ByName("CreateIndex")),
+			connect.WithClientOptions(opts...),
+		),
+		listIndexes: connect.NewClient[v1.ListIndexesRequest, v1.ListIndexesResponse](
+			httpClient,
+			baseURL+TableServiceListIndexesProcedure,
+			connect.WithSchema(tableServiceMethods.ByName("ListIndexes")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		deleteIndex: connect.NewClient[v1.DeleteIndexRequest, v1.DeleteIndexResponse](
+			httpClient,
+			baseURL+TableServiceDeleteIndexProcedure,
+			connect.WithSchema(tableServiceMethods.ByName("DeleteIndex")),
+			connect.WithClientOptions(opts...),
+		),
 		deleteField: connect.NewClient[v1.DeleteFieldRequest, v1.DeleteFieldResponse](
 			httpClient,
 			baseURL+TableServiceDeleteFieldProcedure,
@@ -171,6 +208,9 @@ type tableServiceClient struct {
 	restoreTable *connect.Client[v1.RestoreTableRequest, v1.RestoreTableResponse]
 	createField  *connect.Client[v1.CreateFieldRequest, v1.CreateFieldResponse]
 	updateField  *connect.Client[v1.UpdateFieldRequest, v1.UpdateFieldResponse]
+	createIndex  *connect.Client[v1.CreateIndexRequest, v1.CreateIndexResponse]
+	listIndexes  *connect.Client[v1.ListIndexesRequest, v1.ListIndexesResponse]
+	deleteIndex  *connect.Client[v1.DeleteIndexRequest, v1.DeleteIndexResponse]
 	deleteField  *connect.Client[v1.DeleteFieldRequest, v1.DeleteFieldResponse]
 }
 
@@ -214,6 +254,21 @@ func (c *tableServiceClient) UpdateField(ctx context.Context, req *connect.Reque
 	return c.updateField.CallUnary(ctx, req)
 }
 
+// CreateIndex calls pyairtable.table.v1.TableService.CreateIndex.
+func (c *tableServiceClient) CreateIndex(ctx context.Context, req *connect.Request[v1.CreateIndexRequest]) (*connect.Response[v1.CreateIndexResponse], error) {
+	return c.createIndex.CallUnary(ctx, req)
+}
+
+// ListIndexes calls pyairtable.table.v1.TableService.ListIndexes.
+func (c *tableServiceClient) ListIndexes(ctx context.Context, req *connect.Request[v1.ListIndexesRequest]) (*connect.Response[v1.ListIndexesResponse], error) {
+	return c.listIndexes.CallUnary(ctx, req)
+}
+
+// DeleteIndex calls pyairtable.table.v1.TableService.DeleteIndex.
+func (c *tableServiceClient) DeleteIndex(ctx context.Context, req *connect.Request[v1.DeleteIndexRequest]) (*connect.Response[v1.DeleteIndexResponse], error) {
+	return c.deleteIndex.CallUnary(ctx, req)
+}
+
 // DeleteField calls pyairtable.table.v1.TableService.DeleteField.
 func (c *tableServiceClient) DeleteField(ctx context.Context, req *connect.Request[v1.DeleteFieldRequest]) (*connect.Response[v1.DeleteFieldResponse], error) {
 	return c.deleteField.CallUnary(ctx, req)
@@ -245,6 +300,15 @@ type TableServiceHandler interface {
 	// conversion matrix (docs/field-conversions.md) says; the old cells are
 	// kept hidden, so the change can be rolled back.
 	UpdateField(context.Context, *connect.Request[v1.UpdateFieldRequest]) (*connect.Response[v1.UpdateFieldResponse], error)
+	// CreateIndex builds a database index on fields of a table, as an
+	// operation (PostgreSQL builds it without blocking writes). The returned
+	// operation may be done already; follow it with GetOperation.
+	CreateIndex(context.Context, *connect.Request[v1.CreateIndexRequest]) (*connect.Response[v1.CreateIndexResponse], error)
+	// ListIndexes lists a table's indexes, unique fields' included.
+	ListIndexes(context.Context, *connect.Request[v1.ListIndexesRequest]) (*connect.Response[v1.ListIndexesResponse], error)
+	// DeleteIndex drops an index made by CreateIndex (a unique field's index
+	// goes when unique is turned off).
+	DeleteIndex(context.Context, *connect.Request[v1.DeleteIndexRequest]) (*connect.Response[v1.DeleteIndexResponse], error)
 	// DeleteField removes a field from the table. Its cells are kept hidden
 	// until the table is purged. The primary field cannot be deleted.
 	DeleteField(context.Context, *connect.Request[v1.DeleteFieldRequest]) (*connect.Response[v1.DeleteFieldResponse], error)
@@ -307,6 +371,25 @@ func NewTableServiceHandler(svc TableServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(tableServiceMethods.ByName("UpdateField")),
 		connect.WithHandlerOptions(opts...),
 	)
+	tableServiceCreateIndexHandler := connect.NewUnaryHandler(
+		TableServiceCreateIndexProcedure,
+		svc.CreateIndex,
+		connect.WithSchema(tableServiceMethods.ByName("CreateIndex")),
+		connect.WithHandlerOptions(opts...),
+	)
+	tableServiceListIndexesHandler := connect.NewUnaryHandler(
+		TableServiceListIndexesProcedure,
+		svc.ListIndexes,
+		connect.WithSchema(tableServiceMethods.ByName("ListIndexes")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	tableServiceDeleteIndexHandler := connect.NewUnaryHandler(
+		TableServiceDeleteIndexProcedure,
+		svc.DeleteIndex,
+		connect.WithSchema(tableServiceMethods.ByName("DeleteIndex")),
+		connect.WithHandlerOptions(opts...),
+	)
 	tableServiceDeleteFieldHandler := connect.NewUnaryHandler(
 		TableServiceDeleteFieldProcedure,
 		svc.DeleteField,
@@ -331,6 +414,12 @@ func NewTableServiceHandler(svc TableServiceHandler, opts ...connect.HandlerOpti
 			tableServiceCreateFieldHandler.ServeHTTP(w, r)
 		case TableServiceUpdateFieldProcedure:
 			tableServiceUpdateFieldHandler.ServeHTTP(w, r)
+		case TableServiceCreateIndexProcedure:
+			tableServiceCreateIndexHandler.ServeHTTP(w, r)
+		case TableServiceListIndexesProcedure:
+			tableServiceListIndexesHandler.ServeHTTP(w, r)
+		case TableServiceDeleteIndexProcedure:
+			tableServiceDeleteIndexHandler.ServeHTTP(w, r)
 		case TableServiceDeleteFieldProcedure:
 			tableServiceDeleteFieldHandler.ServeHTTP(w, r)
 		default:
@@ -372,6 +461,18 @@ func (UnimplementedTableServiceHandler) CreateField(context.Context, *connect.Re
 
 func (UnimplementedTableServiceHandler) UpdateField(context.Context, *connect.Request[v1.UpdateFieldRequest]) (*connect.Response[v1.UpdateFieldResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("pyairtable.table.v1.TableService.UpdateField is not implemented"))
+}
+
+func (UnimplementedTableServiceHandler) CreateIndex(context.Context, *connect.Request[v1.CreateIndexRequest]) (*connect.Response[v1.CreateIndexResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("pyairtable.table.v1.TableService.CreateIndex is not implemented"))
+}
+
+func (UnimplementedTableServiceHandler) ListIndexes(context.Context, *connect.Request[v1.ListIndexesRequest]) (*connect.Response[v1.ListIndexesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("pyairtable.table.v1.TableService.ListIndexes is not implemented"))
+}
+
+func (UnimplementedTableServiceHandler) DeleteIndex(context.Context, *connect.Request[v1.DeleteIndexRequest]) (*connect.Response[v1.DeleteIndexResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("pyairtable.table.v1.TableService.DeleteIndex is not implemented"))
 }
 
 func (UnimplementedTableServiceHandler) DeleteField(context.Context, *connect.Request[v1.DeleteFieldRequest]) (*connect.Response[v1.DeleteFieldResponse], error) {

@@ -7,8 +7,12 @@ import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2
 import { file_buf_validate_validate } from "../../../buf/validate/validate_pb.js";
 import { file_pyairtable_common_v1_access } from "../../common/v1/access_pb.js";
 import { file_pyairtable_common_v1_request_id } from "../../common/v1/request_id_pb.js";
+import type { Operation } from "../../operation/v1/operation_pb.js";
+import { file_pyairtable_operation_v1_operation } from "../../operation/v1/operation_pb.js";
 import type { Field, FieldOptions, FieldSpec, FieldType } from "./field_pb.js";
 import { file_pyairtable_table_v1_field } from "./field_pb.js";
+import type { Index } from "./index_pb.js";
+import { file_pyairtable_table_v1_index } from "./index_pb.js";
 import type { Table } from "./table_pb.js";
 import { file_pyairtable_table_v1_table } from "./table_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -17,7 +21,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file pyairtable/table/v1/table_service.proto.
  */
 export const file_pyairtable_table_v1_table_service: GenFile = /*@__PURE__*/
-  fileDesc("CidweWFpcnRhYmxlL3RhYmxlL3YxL3RhYmxlX3NlcnZpY2UucHJvdG8SE3B5YWlydGFibGUudGFibGUudjEi2AEKEkNyZWF0ZVRhYmxlUmVxdWVzdBIsCgdiYXNlX2lkGAEgASgJQhu6SBhyFjIUXmFwcFtBLVphLXowLTldezE0fSQSGAoEbmFtZRgCIAEoCUIKukgHcgUQARj/ARIeCgtkZXNjcmlwdGlvbhgDIAEoCUIJukgGcgQYoJwBEjsKBmZpZWxkcxgEIAMoCzIeLnB5YWlydGFibGUudGFibGUudjEuRmllbGRTcGVjQgu6SAiSAQUIARD0AxIdCgpyZXF1ZXN0X2lkGAUgASgJQgm6SAZyBMi9KgEiQAoTQ3JlYXRlVGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUiQAoPR2V0VGFibGVSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQiPQoQR2V0VGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUilAEKEUxpc3RUYWJsZXNSZXF1ZXN0EiwKB2Jhc2VfaWQYASABKAlCG7pIGHIWMhReYXBwW0EtWmEtejAtOV17MTR9JBIdCglwYWdlX3NpemUYAiABKAVCCrpIBxoFGOgHKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAgSFAoMc2hvd19kZWxldGVkGAQgASgIIlkKEkxpc3RUYWJsZXNSZXNwb25zZRIqCgZ0YWJsZXMYASADKAsyGi5weWFpcnRhYmxlLnRhYmxlLnYxLlRhYmxlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKnAgoSVXBkYXRlVGFibGVSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQSHQoEbmFtZRgCIAEoCUIKukgHcgUQARj/AUgAiAEBEiMKC2Rlc2NyaXB0aW9uGAMgASgJQgm6SAZyBBignAFIAYgBARI6ChBwcmltYXJ5X2ZpZWxkX2lkGAQgASgJQhu6SBhyFjIUXmZsZFtBLVphLXowLTldezE0fSRIAogBARIVCgRldGFnGAUgASgJQge6SARyAhhAEh0KCnJlcXVlc3RfaWQYBiABKAlCCbpIBnIEyL0qAUIHCgVfbmFtZUIOCgxfZGVzY3JpcHRpb25CEwoRX3ByaW1hcnlfZmllbGRfaWQiQAoTVXBkYXRlVGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUieQoSRGVsZXRlVGFibGVSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQSFQoEZXRhZxgCIAEoCUIHukgEcgIYQBIdCgpyZXF1ZXN0X2lkGAMgASgJQgm6SAZyBMi9KgEiQAoTRGVsZXRlVGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUiYwoTUmVzdG9yZVRhYmxlUmVxdWVzdBItCgh0YWJsZV9pZBgBIAEoCUIbukgYchYyFF50YmxbQS1aYS16MC05XXsxNH0kEh0KCnJlcXVlc3RfaWQYAiABKAlCCbpIBnIEyL0qASJBChRSZXN0b3JlVGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUisAEKEkNyZWF0ZUZpZWxkUmVxdWVzdBItCgh0YWJsZV9pZBgBIAEoCUIbukgYchYyFF50YmxbQS1aYS16MC05XXsxNH0kEjUKBWZpZWxkGAIgASgLMh4ucHlhaXJ0YWJsZS50YWJsZS52MS5GaWVsZFNwZWNCBrpIA8gBARIVCgRldGFnGAMgASgJQge6SARyAhhAEh0KCnJlcXVlc3RfaWQYBCABKAlCCbpIBnIEyL0qASJrChNDcmVhdGVGaWVsZFJlc3BvbnNlEikKBWZpZWxkGAEgASgLMhoucHlhaXJ0YWJsZS50YWJsZS52MS5GaWVsZBIpCgV0YWJsZRgCIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUipQMKElVwZGF0ZUZpZWxkUmVxdWVzdBItCgh0YWJsZV9pZBgBIAEoCUIbukgYchYyFF50YmxbQS1aYS16MC05XXsxNH0kEi0KCGZpZWxkX2lkGAIgASgJQhu6SBhyFjIUXmZsZFtBLVphLXowLTldezE0fSQSHQoEbmFtZRgDIAEoCUIKukgHcgUQARj/AUgAiAEBEiMKC2Rlc2NyaXB0aW9uGAQgASgJQgm6SAZyBBignAFIAYgBARI9CgR0eXBlGAUgASgOMh4ucHlhaXJ0YWJsZS50YWJsZS52MS5GaWVsZFR5cGVCCrpIB4IBBBABIABIAogBARIyCgdvcHRpb25zGAYgASgLMiEucHlhaXJ0YWJsZS50YWJsZS52MS5GaWVsZE9wdGlvbnMSFQoIcmVxdWlyZWQYByABKAhIA4gBARIVCgRldGFnGAggASgJQge6SARyAhhAEh0KCnJlcXVlc3RfaWQYCSABKAlCCbpIBnIEyL0qAUIHCgVfbmFtZUIOCgxfZGVzY3JpcHRpb25CBwoFX3R5cGVCCwoJX3JlcXVpcmVkIpsBChNVcGRhdGVGaWVsZFJlc3BvbnNlEikKBWZpZWxkGAEgASgLMhoucHlhaXJ0YWJsZS50YWJsZS52MS5GaWVsZBIpCgV0YWJsZRgCIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUSFwoPY29udmVydGVkX2NlbGxzGAMgASgDEhUKDWNsZWFyZWRfY2VsbHMYBCABKAMiqAEKEkRlbGV0ZUZpZWxkUmVxdWVzdBItCgh0YWJsZV9pZBgBIAEoCUIbukgYchYyFF50YmxbQS1aYS16MC05XXsxNH0kEi0KCGZpZWxkX2lkGAIgASgJQhu6SBhyFjIUXmZsZFtBLVphLXowLTldezE0fSQSFQoEZXRhZxgDIAEoCUIHukgEcgIYQBIdCgpyZXF1ZXN0X2lkGAQgASgJQgm6SAZyBMi9KgEiQAoTRGVsZXRlRmllbGRSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUy1wkKDFRhYmxlU2VydmljZRKFAQoLQ3JlYXRlVGFibGUSJy5weWFpcnRhYmxlLnRhYmxlLnYxLkNyZWF0ZVRhYmxlUmVxdWVzdBooLnB5YWlydGFibGUudGFibGUudjEuQ3JlYXRlVGFibGVSZXNwb25zZSIjyvMYHwoSc2NoZW1hLmJhc2VzOndyaXRlEAQyB2Jhc2VfaWQSfwoIR2V0VGFibGUSJC5weWFpcnRhYmxlLnRhYmxlLnYxLkdldFRhYmxlUmVxdWVzdBolLnB5YWlydGFibGUudGFibGUudjEuR2V0VGFibGVSZXNwb25zZSImkAIByvMYHwoRc2NoZW1hLmJhc2VzOnJlYWQQAToIdGFibGVfaWQShAEKCkxpc3RUYWJsZXMSJi5weWFpcnRhYmxlLnRhYmxlLnYxLkxpc3RUYWJsZXNSZXF1ZXN0GicucHlhaXJ0YWJsZS50YWJsZS52MS5MaXN0VGFibGVzUmVzcG9uc2UiJZACAcrzGB4KEXNjaGVtYS5iYXNlczpyZWFkEAEyB2Jhc2VfaWQShgEKC1VwZGF0ZVRhYmxlEicucHlhaXJ0YWJsZS50YWJsZS52MS5VcGRhdGVUYWJsZVJlcXVlc3QaKC5weWFpcnRhYmxlLnRhYmxlLnYxLlVwZGF0ZVRhYmxlUmVzcG9uc2UiJMrzGCAKEnNjaGVtYS5iYXNlczp3cml0ZRAEOgh0YWJsZV9pZBKGAQoLRGVsZXRlVGFibGUSJy5weWFpcnRhYmxlLnRhYmxlLnYxLkRlbGV0ZVRhYmxlUmVxdWVzdBooLnB5YWlydGFibGUudGFibGUudjEuRGVsZXRlVGFibGVSZXNwb25zZSIkyvMYIAoSc2NoZW1hLmJhc2VzOndyaXRlEAQ6CHRhYmxlX2lkEokBCgxSZXN0b3JlVGFibGUSKC5weWFpcnRhYmxlLnRhYmxlLnYxLlJlc3RvcmVUYWJsZVJlcXVlc3QaKS5weWFpcnRhYmxlLnRhYmxlLnYxLlJlc3RvcmVUYWJsZVJlc3BvbnNlIiTK8xggChJzY2hlbWEuYmFzZXM6d3JpdGUQBDoIdGFibGVfaWQShgEKC0NyZWF0ZUZpZWxkEicucHlhaXJ0YWJsZS50YWJsZS52MS5DcmVhdGVGaWVsZFJlcXVlc3QaKC5weWFpcnRhYmxlLnRhYmxlLnYxLkNyZWF0ZUZpZWxkUmVzcG9uc2UiJMrzGCAKEnNjaGVtYS5iYXNlczp3cml0ZRAEOgh0YWJsZV9pZBKGAQoLVXBkYXRlRmllbGQSJy5weWFpcnRhYmxlLnRhYmxlLnYxLlVwZGF0ZUZpZWxkUmVxdWVzdBooLnB5YWlydGFibGUudGFibGUudjEuVXBkYXRlRmllbGRSZXNwb25zZSIkyvMYIAoSc2NoZW1hLmJhc2VzOndyaXRlEAQ6CHRhYmxlX2lkEoYBCgtEZWxldGVGaWVsZBInLnB5YWlydGFibGUudGFibGUudjEuRGVsZXRlRmllbGRSZXF1ZXN0GigucHlhaXJ0YWJsZS50YWJsZS52MS5EZWxldGVGaWVsZFJlc3BvbnNlIiTK8xggChJzY2hlbWEuYmFzZXM6d3JpdGUQBDoIdGFibGVfaWRCQlpAZ2l0aHViLmNvbS9weWFpcnRhYmxlL3B5YWlydGFibGUvZ2VuL3B5YWlydGFibGUvdGFibGUvdjE7dGFibGV2MWIGcHJvdG8z", [file_buf_validate_validate, file_pyairtable_common_v1_access, file_pyairtable_common_v1_request_id, file_pyairtable_table_v1_field, file_pyairtable_table_v1_table]);
+  fileDesc("CidweWFpcnRhYmxlL3RhYmxlL3YxL3RhYmxlX3NlcnZpY2UucHJvdG8SE3B5YWlydGFibGUudGFibGUudjEi2AEKEkNyZWF0ZVRhYmxlUmVxdWVzdBIsCgdiYXNlX2lkGAEgASgJQhu6SBhyFjIUXmFwcFtBLVphLXowLTldezE0fSQSGAoEbmFtZRgCIAEoCUIKukgHcgUQARj/ARIeCgtkZXNjcmlwdGlvbhgDIAEoCUIJukgGcgQYoJwBEjsKBmZpZWxkcxgEIAMoCzIeLnB5YWlydGFibGUudGFibGUudjEuRmllbGRTcGVjQgu6SAiSAQUIARD0AxIdCgpyZXF1ZXN0X2lkGAUgASgJQgm6SAZyBMi9KgEiQAoTQ3JlYXRlVGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUiQAoPR2V0VGFibGVSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQiPQoQR2V0VGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUilAEKEUxpc3RUYWJsZXNSZXF1ZXN0EiwKB2Jhc2VfaWQYASABKAlCG7pIGHIWMhReYXBwW0EtWmEtejAtOV17MTR9JBIdCglwYWdlX3NpemUYAiABKAVCCrpIBxoFGOgHKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAgSFAoMc2hvd19kZWxldGVkGAQgASgIIlkKEkxpc3RUYWJsZXNSZXNwb25zZRIqCgZ0YWJsZXMYASADKAsyGi5weWFpcnRhYmxlLnRhYmxlLnYxLlRhYmxlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKnAgoSVXBkYXRlVGFibGVSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQSHQoEbmFtZRgCIAEoCUIKukgHcgUQARj/AUgAiAEBEiMKC2Rlc2NyaXB0aW9uGAMgASgJQgm6SAZyBBignAFIAYgBARI6ChBwcmltYXJ5X2ZpZWxkX2lkGAQgASgJQhu6SBhyFjIUXmZsZFtBLVphLXowLTldezE0fSRIAogBARIVCgRldGFnGAUgASgJQge6SARyAhhAEh0KCnJlcXVlc3RfaWQYBiABKAlCCbpIBnIEyL0qAUIHCgVfbmFtZUIOCgxfZGVzY3JpcHRpb25CEwoRX3ByaW1hcnlfZmllbGRfaWQiQAoTVXBkYXRlVGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUieQoSRGVsZXRlVGFibGVSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQSFQoEZXRhZxgCIAEoCUIHukgEcgIYQBIdCgpyZXF1ZXN0X2lkGAMgASgJQgm6SAZyBMi9KgEiQAoTRGVsZXRlVGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUiYwoTUmVzdG9yZVRhYmxlUmVxdWVzdBItCgh0YWJsZV9pZBgBIAEoCUIbukgYchYyFF50YmxbQS1aYS16MC05XXsxNH0kEh0KCnJlcXVlc3RfaWQYAiABKAlCCbpIBnIEyL0qASJBChRSZXN0b3JlVGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUisAEKEkNyZWF0ZUZpZWxkUmVxdWVzdBItCgh0YWJsZV9pZBgBIAEoCUIbukgYchYyFF50YmxbQS1aYS16MC05XXsxNH0kEjUKBWZpZWxkGAIgASgLMh4ucHlhaXJ0YWJsZS50YWJsZS52MS5GaWVsZFNwZWNCBrpIA8gBARIVCgRldGFnGAMgASgJQge6SARyAhhAEh0KCnJlcXVlc3RfaWQYBCABKAlCCbpIBnIEyL0qASJrChNDcmVhdGVGaWVsZFJlc3BvbnNlEikKBWZpZWxkGAEgASgLMhoucHlhaXJ0YWJsZS50YWJsZS52MS5GaWVsZBIpCgV0YWJsZRgCIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUixQMKElVwZGF0ZUZpZWxkUmVxdWVzdBItCgh0YWJsZV9pZBgBIAEoCUIbukgYchYyFF50YmxbQS1aYS16MC05XXsxNH0kEi0KCGZpZWxkX2lkGAIgASgJQhu6SBhyFjIUXmZsZFtBLVphLXowLTldezE0fSQSHQoEbmFtZRgDIAEoCUIKukgHcgUQARj/AUgAiAEBEiMKC2Rlc2NyaXB0aW9uGAQgASgJQgm6SAZyBBignAFIAYgBARI9CgR0eXBlGAUgASgOMh4ucHlhaXJ0YWJsZS50YWJsZS52MS5GaWVsZFR5cGVCCrpIB4IBBBABIABIAogBARIyCgdvcHRpb25zGAYgASgLMiEucHlhaXJ0YWJsZS50YWJsZS52MS5GaWVsZE9wdGlvbnMSFQoIcmVxdWlyZWQYByABKAhIA4gBARITCgZ1bmlxdWUYCiABKAhIBIgBARIVCgRldGFnGAggASgJQge6SARyAhhAEh0KCnJlcXVlc3RfaWQYCSABKAlCCbpIBnIEyL0qAUIHCgVfbmFtZUIOCgxfZGVzY3JpcHRpb25CBwoFX3R5cGVCCwoJX3JlcXVpcmVkQgkKB191bmlxdWUi0gEKE1VwZGF0ZUZpZWxkUmVzcG9uc2USKQoFZmllbGQYASABKAsyGi5weWFpcnRhYmxlLnRhYmxlLnYxLkZpZWxkEikKBXRhYmxlGAIgASgLMhoucHlhaXJ0YWJsZS50YWJsZS52MS5UYWJsZRIXCg9jb252ZXJ0ZWRfY2VsbHMYAyABKAMSFQoNY2xlYXJlZF9jZWxscxgEIAEoAxI1CglvcGVyYXRpb24YBSABKAsyIi5weWFpcnRhYmxlLm9wZXJhdGlvbi52MS5PcGVyYXRpb24iiQEKEkNyZWF0ZUluZGV4UmVxdWVzdBItCgh0YWJsZV9pZBgBIAEoCUIbukgYchYyFF50YmxbQS1aYS16MC05XXsxNH0kEiUKBmZpZWxkcxgCIAMoCUIVukgSkgEPCAEQCBgBIgdyBRABGP8BEh0KCnJlcXVlc3RfaWQYAyABKAlCCbpIBnIEyL0qASJ3ChNDcmVhdGVJbmRleFJlc3BvbnNlEikKBWluZGV4GAEgASgLMhoucHlhaXJ0YWJsZS50YWJsZS52MS5JbmRleBI1CglvcGVyYXRpb24YAiABKAsyIi5weWFpcnRhYmxlLm9wZXJhdGlvbi52MS5PcGVyYXRpb24iQwoSTGlzdEluZGV4ZXNSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQiQgoTTGlzdEluZGV4ZXNSZXNwb25zZRIrCgdpbmRleGVzGAEgAygLMhoucHlhaXJ0YWJsZS50YWJsZS52MS5JbmRleCKRAQoSRGVsZXRlSW5kZXhSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQSLQoIaW5kZXhfaWQYAiABKAlCG7pIGHIWMhReaWR4W0EtWmEtejAtOV17MTR9JBIdCgpyZXF1ZXN0X2lkGAMgASgJQgm6SAZyBMi9KgEiJwoTRGVsZXRlSW5kZXhSZXNwb25zZRIQCghpbmRleF9pZBgBIAEoCSKoAQoSRGVsZXRlRmllbGRSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQSLQoIZmllbGRfaWQYAiABKAlCG7pIGHIWMhReZmxkW0EtWmEtejAtOV17MTR9JBIVCgRldGFnGAMgASgJQge6SARyAhhAEh0KCnJlcXVlc3RfaWQYBCABKAlCCbpIBnIEyL0qASJAChNEZWxldGVGaWVsZFJlc3BvbnNlEikKBXRhYmxlGAEgASgLMhoucHlhaXJ0YWJsZS50YWJsZS52MS5UYWJsZTL0DAoMVGFibGVTZXJ2aWNlEoUBCgtDcmVhdGVUYWJsZRInLnB5YWlydGFibGUudGFibGUudjEuQ3JlYXRlVGFibGVSZXF1ZXN0GigucHlhaXJ0YWJsZS50YWJsZS52MS5DcmVhdGVUYWJsZVJlc3BvbnNlIiPK8xgfChJzY2hlbWEuYmFzZXM6d3JpdGUQBDIHYmFzZV9pZBJ/CghHZXRUYWJsZRIkLnB5YWlydGFibGUudGFibGUudjEuR2V0VGFibGVSZXF1ZXN0GiUucHlhaXJ0YWJsZS50YWJsZS52MS5HZXRUYWJsZVJlc3BvbnNlIiaQAgHK8xgfChFzY2hlbWEuYmFzZXM6cmVhZBABOgh0YWJsZV9pZBKEAQoKTGlzdFRhYmxlcxImLnB5YWlydGFibGUudGFibGUudjEuTGlzdFRhYmxlc1JlcXVlc3QaJy5weWFpcnRhYmxlLnRhYmxlLnYxLkxpc3RUYWJsZXNSZXNwb25zZSIlkAIByvMYHgoRc2NoZW1hLmJhc2VzOnJlYWQQATIHYmFzZV9pZBKGAQoLVXBkYXRlVGFibGUSJy5weWFpcnRhYmxlLnRhYmxlLnYxLlVwZGF0ZVRhYmxlUmVxdWVzdBooLnB5YWlydGFibGUudGFibGUudjEuVXBkYXRlVGFibGVSZXNwb25zZSIkyvMYIAoSc2NoZW1hLmJhc2VzOndyaXRlEAQ6CHRhYmxlX2lkEoYBCgtEZWxldGVUYWJsZRInLnB5YWlydGFibGUudGFibGUudjEuRGVsZXRlVGFibGVSZXF1ZXN0GigucHlhaXJ0YWJsZS50YWJsZS52MS5EZWxldGVUYWJsZVJlc3BvbnNlIiTK8xggChJzY2hlbWEuYmFzZXM6d3JpdGUQBDoIdGFibGVfaWQSiQEKDFJlc3RvcmVUYWJsZRIoLnB5YWlydGFibGUudGFibGUudjEuUmVzdG9yZVRhYmxlUmVxdWVzdBopLnB5YWlydGFibGUudGFibGUudjEuUmVzdG9yZVRhYmxlUmVzcG9uc2UiJMrzGCAKEnNjaGVtYS5iYXNlczp3cml0ZRAEOgh0YWJsZV9pZBKGAQoLQ3JlYXRlRmllbGQSJy5weWFpcnRhYmxlLnRhYmxlLnYxLkNyZWF0ZUZpZWxkUmVxdWVzdBooLnB5YWlydGFibGUudGFibGUudjEuQ3JlYXRlRmllbGRSZXNwb25zZSIkyvMYIAoSc2NoZW1hLmJhc2VzOndyaXRlEAQ6CHRhYmxlX2lkEoYBCgtVcGRhdGVGaWVsZBInLnB5YWlydGFibGUudGFibGUudjEuVXBkYXRlRmllbGRSZXF1ZXN0GigucHlhaXJ0YWJsZS50YWJsZS52MS5VcGRhdGVGaWVsZFJlc3BvbnNlIiTK8xggChJzY2hlbWEuYmFzZXM6d3JpdGUQBDoIdGFibGVfaWQShgEKC0NyZWF0ZUluZGV4EicucHlhaXJ0YWJsZS50YWJsZS52MS5DcmVhdGVJbmRleFJlcXVlc3QaKC5weWFpcnRhYmxlLnRhYmxlLnYxLkNyZWF0ZUluZGV4UmVzcG9uc2UiJMrzGCAKEnNjaGVtYS5iYXNlczp3cml0ZRAEOgh0YWJsZV9pZBKIAQoLTGlzdEluZGV4ZXMSJy5weWFpcnRhYmxlLnRhYmxlLnYxLkxpc3RJbmRleGVzUmVxdWVzdBooLnB5YWlydGFibGUudGFibGUudjEuTGlzdEluZGV4ZXNSZXNwb25zZSImkAIByvMYHwoRc2NoZW1hLmJhc2VzOnJlYWQQAToIdGFibGVfaWQShgEKC0RlbGV0ZUluZGV4EicucHlhaXJ0YWJsZS50YWJsZS52MS5EZWxldGVJbmRleFJlcXVlc3QaKC5weWFpcnRhYmxlLnRhYmxlLnYxLkRlbGV0ZUluZGV4UmVzcG9uc2UiJMrzGCAKEnNjaGVtYS5iYXNlczp3cml0ZRAEOgh0YWJsZV9pZBKGAQoLRGVsZXRlRmllbGQSJy5weWFpcnRhYmxlLnRhYmxlLnYxLkRlbGV0ZUZpZWxkUmVxdWVzdBooLnB5YWlydGFibGUudGFibGUudjEuRGVsZXRlRmllbGRSZXNwb25zZSIkyvMYIAoSc2NoZW1hLmJhc2VzOndyaXRlEAQ6CHRhYmxlX2lkQkJaQGdpdGh1Yi5jb20vcHlhaXJ0YWJsZS9weWFpcnRhYmxlL2dlbi9weWFpcnRhYmxlL3RhYmxlL3YxO3RhYmxldjFiBnByb3RvMw", [file_buf_validate_validate, file_pyairtable_common_v1_access, file_pyairtable_common_v1_request_id, file_pyairtable_operation_v1_operation, file_pyairtable_table_v1_field, file_pyairtable_table_v1_index, file_pyairtable_table_v1_table]);
 
 /**
  * CreateTableRequest describes the table to create.
@@ -514,6 +518,16 @@ export type UpdateFieldRequest = Message<"pyairtable.table.v1.UpdateFieldRequest
   required?: boolean | undefined;
 
   /**
+   * Turn the unique constraint on or off. Turning it on builds a unique
+   * index as an operation (see UpdateFieldResponse.operation); over
+   * duplicate values the operation fails naming them and changes nothing.
+   * Text, number, date and single-value types only.
+   *
+   * @generated from field: optional bool unique = 10;
+   */
+  unique?: boolean | undefined;
+
+  /**
    * When set, the table's etag must still be this.
    *
    * @generated from field: string etag = 8;
@@ -569,6 +583,14 @@ export type UpdateFieldResponse = Message<"pyairtable.table.v1.UpdateFieldRespon
    * @generated from field: int64 cleared_cells = 4;
    */
   clearedCells: bigint;
+
+  /**
+   * When unique was turned on: the operation building the unique index.
+   * The field is unique once it succeeds.
+   *
+   * @generated from field: pyairtable.operation.v1.Operation operation = 5;
+   */
+  operation?: Operation | undefined;
 };
 
 /**
@@ -577,6 +599,168 @@ export type UpdateFieldResponse = Message<"pyairtable.table.v1.UpdateFieldRespon
  */
 export const UpdateFieldResponseSchema: GenMessage<UpdateFieldResponse> = /*@__PURE__*/
   messageDesc(file_pyairtable_table_v1_table_service, 15);
+
+/**
+ * CreateIndexRequest asks for an index.
+ *
+ * @generated from message pyairtable.table.v1.CreateIndexRequest
+ */
+export type CreateIndexRequest = Message<"pyairtable.table.v1.CreateIndexRequest"> & {
+  /**
+   * The table ("tbl…").
+   *
+   * @generated from field: string table_id = 1;
+   */
+  tableId: string;
+
+  /**
+   * The fields to index, in order ("fld…" ids or names): 1 to 8, no
+   * repeats.
+   *
+   * @generated from field: repeated string fields = 2;
+   */
+  fields: string[];
+
+  /**
+   * Makes the call safe to retry; see pyairtable.common.v1.request_id.
+   *
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message pyairtable.table.v1.CreateIndexRequest.
+ * Use `create(CreateIndexRequestSchema)` to create a new message.
+ */
+export const CreateIndexRequestSchema: GenMessage<CreateIndexRequest> = /*@__PURE__*/
+  messageDesc(file_pyairtable_table_v1_table_service, 16);
+
+/**
+ * CreateIndexResponse holds the index and the operation building it.
+ *
+ * @generated from message pyairtable.table.v1.CreateIndexResponse
+ */
+export type CreateIndexResponse = Message<"pyairtable.table.v1.CreateIndexResponse"> & {
+  /**
+   * The index, BUILDING until its operation succeeds.
+   *
+   * @generated from field: pyairtable.table.v1.Index index = 1;
+   */
+  index?: Index | undefined;
+
+  /**
+   * The operation building the index.
+   *
+   * @generated from field: pyairtable.operation.v1.Operation operation = 2;
+   */
+  operation?: Operation | undefined;
+};
+
+/**
+ * Describes the message pyairtable.table.v1.CreateIndexResponse.
+ * Use `create(CreateIndexResponseSchema)` to create a new message.
+ */
+export const CreateIndexResponseSchema: GenMessage<CreateIndexResponse> = /*@__PURE__*/
+  messageDesc(file_pyairtable_table_v1_table_service, 17);
+
+/**
+ * ListIndexesRequest names a table.
+ *
+ * @generated from message pyairtable.table.v1.ListIndexesRequest
+ */
+export type ListIndexesRequest = Message<"pyairtable.table.v1.ListIndexesRequest"> & {
+  /**
+   * The table ("tbl…").
+   *
+   * @generated from field: string table_id = 1;
+   */
+  tableId: string;
+};
+
+/**
+ * Describes the message pyairtable.table.v1.ListIndexesRequest.
+ * Use `create(ListIndexesRequestSchema)` to create a new message.
+ */
+export const ListIndexesRequestSchema: GenMessage<ListIndexesRequest> = /*@__PURE__*/
+  messageDesc(file_pyairtable_table_v1_table_service, 18);
+
+/**
+ * ListIndexesResponse holds a table's indexes.
+ *
+ * @generated from message pyairtable.table.v1.ListIndexesResponse
+ */
+export type ListIndexesResponse = Message<"pyairtable.table.v1.ListIndexesResponse"> & {
+  /**
+   * The indexes, oldest first (at most 64 per table).
+   *
+   * @generated from field: repeated pyairtable.table.v1.Index indexes = 1;
+   */
+  indexes: Index[];
+};
+
+/**
+ * Describes the message pyairtable.table.v1.ListIndexesResponse.
+ * Use `create(ListIndexesResponseSchema)` to create a new message.
+ */
+export const ListIndexesResponseSchema: GenMessage<ListIndexesResponse> = /*@__PURE__*/
+  messageDesc(file_pyairtable_table_v1_table_service, 19);
+
+/**
+ * DeleteIndexRequest names an index.
+ *
+ * @generated from message pyairtable.table.v1.DeleteIndexRequest
+ */
+export type DeleteIndexRequest = Message<"pyairtable.table.v1.DeleteIndexRequest"> & {
+  /**
+   * The table ("tbl…").
+   *
+   * @generated from field: string table_id = 1;
+   */
+  tableId: string;
+
+  /**
+   * The index ("idx…").
+   *
+   * @generated from field: string index_id = 2;
+   */
+  indexId: string;
+
+  /**
+   * Makes the call safe to retry; see pyairtable.common.v1.request_id.
+   *
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message pyairtable.table.v1.DeleteIndexRequest.
+ * Use `create(DeleteIndexRequestSchema)` to create a new message.
+ */
+export const DeleteIndexRequestSchema: GenMessage<DeleteIndexRequest> = /*@__PURE__*/
+  messageDesc(file_pyairtable_table_v1_table_service, 20);
+
+/**
+ * DeleteIndexResponse confirms the deletion.
+ *
+ * @generated from message pyairtable.table.v1.DeleteIndexResponse
+ */
+export type DeleteIndexResponse = Message<"pyairtable.table.v1.DeleteIndexResponse"> & {
+  /**
+   * The id of the dropped index.
+   *
+   * @generated from field: string index_id = 1;
+   */
+  indexId: string;
+};
+
+/**
+ * Describes the message pyairtable.table.v1.DeleteIndexResponse.
+ * Use `create(DeleteIndexResponseSchema)` to create a new message.
+ */
+export const DeleteIndexResponseSchema: GenMessage<DeleteIndexResponse> = /*@__PURE__*/
+  messageDesc(file_pyairtable_table_v1_table_service, 21);
 
 /**
  * DeleteFieldRequest removes a field.
@@ -618,7 +802,7 @@ export type DeleteFieldRequest = Message<"pyairtable.table.v1.DeleteFieldRequest
  * Use `create(DeleteFieldRequestSchema)` to create a new message.
  */
 export const DeleteFieldRequestSchema: GenMessage<DeleteFieldRequest> = /*@__PURE__*/
-  messageDesc(file_pyairtable_table_v1_table_service, 16);
+  messageDesc(file_pyairtable_table_v1_table_service, 22);
 
 /**
  * DeleteFieldResponse holds the table.
@@ -639,7 +823,7 @@ export type DeleteFieldResponse = Message<"pyairtable.table.v1.DeleteFieldRespon
  * Use `create(DeleteFieldResponseSchema)` to create a new message.
  */
 export const DeleteFieldResponseSchema: GenMessage<DeleteFieldResponse> = /*@__PURE__*/
-  messageDesc(file_pyairtable_table_v1_table_service, 17);
+  messageDesc(file_pyairtable_table_v1_table_service, 23);
 
 /**
  * TableService manages the tables of a base and their fields. Creators and
@@ -736,6 +920,39 @@ export const TableService: GenService<{
     methodKind: "unary";
     input: typeof UpdateFieldRequestSchema;
     output: typeof UpdateFieldResponseSchema;
+  },
+  /**
+   * CreateIndex builds a database index on fields of a table, as an
+   * operation (PostgreSQL builds it without blocking writes). The returned
+   * operation may be done already; follow it with GetOperation.
+   *
+   * @generated from rpc pyairtable.table.v1.TableService.CreateIndex
+   */
+  createIndex: {
+    methodKind: "unary";
+    input: typeof CreateIndexRequestSchema;
+    output: typeof CreateIndexResponseSchema;
+  },
+  /**
+   * ListIndexes lists a table's indexes, unique fields' included.
+   *
+   * @generated from rpc pyairtable.table.v1.TableService.ListIndexes
+   */
+  listIndexes: {
+    methodKind: "unary";
+    input: typeof ListIndexesRequestSchema;
+    output: typeof ListIndexesResponseSchema;
+  },
+  /**
+   * DeleteIndex drops an index made by CreateIndex (a unique field's index
+   * goes when unique is turned off).
+   *
+   * @generated from rpc pyairtable.table.v1.TableService.DeleteIndex
+   */
+  deleteIndex: {
+    methodKind: "unary";
+    input: typeof DeleteIndexRequestSchema;
+    output: typeof DeleteIndexResponseSchema;
   },
   /**
    * DeleteField removes a field from the table. Its cells are kept hidden

@@ -1,0 +1,154 @@
+package schema
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/pyairtable/pyairtable/server/apperr"
+	"github.com/pyairtable/pyairtable/server/operation"
+	"github.com/pyairtable/pyairtable/server/storage"
+)
+
+// BuildIndex is the operation handler that builds an index (and, for a
+// unique field, turns the constraint on). It is safe to run again after a
+// crash: on PostgreSQL an index left invalid by an interrupted concurrent
+// build is dropped and built anew, and a valid one is kept.
+func (s *Service) BuildIndex(ctx context.Context, op *operation.Operation) error {
+	idx, err := s.GetIndex(ctx, s.db, op.TableID, op.IndexID)
+	if err != nil {
+		return err
+	}
+	t, err := s.GetTable(ctx, s.db, idx.TableID)
+	if err != nil {
+		return err
+	}
+	base, err := s.GetBase(ctx, s.db, t.BaseID)
+	if err != nil {
+		return err
+	}
+	var cols []string
+	for _, id := range idx.FieldIDs {
+		f := t.field(id)
+		if f == nil {
+			return s.failIndex(ctx, idx, apperr.New(apperr.FailedPrecondition, "FIELD_DELETED", "field %s of the index was deleted", id))
+		}
+		cols = append(cols, quote(sourceColumn(f)))
+	}
+	phys := qualified(s.db.Engine, base, t)
+	if idx.Unique {
+		if err := s.checkDuplicates(ctx, t, phys, idx.FieldIDs[0]); err != nil {
+			return s.failIndex(ctx, idx, err)
+		}
+	}
+	unique := ""
+	if idx.Unique {
+		unique = "UNIQUE "
+	}
+	if s.db.Engine == storage.Postgres {
+		valid, exists, err := s.pgIndexState(ctx, base, idx)
+		if err != nil {
+			return err
+		}
+		if exists && !valid {
+			if _, err := s.db.ExecContext(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+s.indexName(base, idx)); err != nil {
+				return apperr.Wrap(err, "drop invalid index")
+			}
+		}
+		if !exists || !valid {
+			// CONCURRENTLY builds without blocking writes; it cannot run in a
+			// transaction.
+			_, err = s.db.ExecContext(ctx, fmt.Sprintf("CREATE %sINDEX CONCURRENTLY %s ON %s (%s) WHERE deleted_at IS NULL",
+				unique, quote(idx.PhysicalName), phys, strings.Join(cols, ", ")))
+			if err != nil {
+				_, _ = s.db.ExecContext(context.WithoutCancel(ctx), "DROP INDEX CONCURRENTLY IF EXISTS "+s.indexName(base, idx))
+				if storage.IsUniqueViolation(err) {
+					return s.failIndex(ctx, idx, apperr.New(apperr.FailedPrecondition, "UNIQUE_VIOLATION",
+						"duplicate values were written while the unique index was being built; remove them and try again"))
+				}
+				return s.failIndex(ctx, idx, apperr.Wrap(err, "build index"))
+			}
+		}
+	} else {
+		_, err = s.db.ExecContext(ctx, fmt.Sprintf("CREATE %sINDEX IF NOT EXISTS %s ON %s (%s) WHERE deleted_at IS NULL",
+			unique, quote(idx.PhysicalName), phys, strings.Join(cols, ", ")))
+		if err != nil {
+			if storage.IsUniqueViolation(err) {
+				return s.failIndex(ctx, idx, apperr.New(apperr.FailedPrecondition, "UNIQUE_VIOLATION", "duplicate values; remove them and try again"))
+			}
+			return s.failIndex(ctx, idx, apperr.Wrap(err, "build index"))
+		}
+	}
+	return s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewUpdate().Model(idx).Set("state = ?", IndexReady).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		if !idx.Unique {
+			return nil
+		}
+		if _, err := tx.NewUpdate().Table("fields").Set("is_unique = TRUE").Where("id = ?", idx.FieldIDs[0]).Exec(ctx); err != nil {
+			return err
+		}
+		t.Etag, t.UpdatedAt = newEtag(), s.now()
+		_, err := tx.NewUpdate().Model(t).Column("etag", "updated_at").WherePK().Exec(ctx)
+		return err
+	})
+}
+
+// failIndex records a failed build and returns err: a unique field's
+// index goes (the field is as it was); another index stays FAILED until
+// deleted.
+func (s *Service) failIndex(ctx context.Context, idx *Index, err error) error {
+	ctx = context.WithoutCancel(ctx)
+	if idx.Unique {
+		_, _ = s.db.NewDelete().Model(idx).WherePK().Exec(ctx)
+		return err
+	}
+	_, _ = s.db.NewUpdate().Model(idx).Set("state = ?", IndexFailed).WherePK().Exec(ctx)
+	return err
+}
+
+// pgIndexState reports whether the index exists and is valid.
+func (s *Service) pgIndexState(ctx context.Context, base *Base, idx *Index) (valid, exists bool, err error) {
+	var rows []bool
+	err = s.db.NewRaw(`SELECT i.indisvalid FROM pg_class c
+		JOIN pg_index i ON i.indexrelid = c.oid
+		JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relname = ? AND n.nspname = ?`, idx.PhysicalName, base.PhysicalSchema).Scan(ctx, &rows)
+	if err != nil {
+		return false, false, apperr.Wrap(err, "inspect index")
+	}
+	if len(rows) == 0 {
+		return false, false, nil
+	}
+	return rows[0], true, nil
+}
+
+// checkDuplicates refuses a unique constraint over duplicate values, naming
+// up to ten of them.
+func (s *Service) checkDuplicates(ctx context.Context, t *Table, phys, fieldID string) error {
+	f := t.field(fieldID)
+	col := quote(sourceColumn(f))
+	var dups []struct {
+		V any   `bun:"v"`
+		N int64 `bun:"n"`
+	}
+	err := s.db.NewRaw("SELECT "+col+" AS v, COUNT(*) AS n FROM "+phys+" WHERE deleted_at IS NULL AND "+col+
+		" IS NOT NULL GROUP BY "+col+" HAVING COUNT(*) > 1 ORDER BY COUNT(*) DESC LIMIT 10").Scan(ctx, &dups)
+	if err != nil {
+		return apperr.Wrap(err, "find duplicates")
+	}
+	if len(dups) == 0 {
+		return nil
+	}
+	typ, opts := f.TypeOptions()
+	var names []string
+	for _, d := range dups {
+		names = append(names, fmt.Sprintf("%q (%d records)", typ.Text(opts, d.V), d.N))
+	}
+	return apperr.New(apperr.FailedPrecondition, "UNIQUE_VIOLATION",
+		"%q has duplicate values: %s; make them unique first", f.Name, strings.Join(names, ", ")).
+		With("field_id", f.ID).With("duplicates", strings.Join(names, ", "))
+}
