@@ -74,7 +74,7 @@ type accFixture struct {
 	base, otherBase, spareBase, deletedBase string
 	table, spareTable, deletedTable         string
 	field, spareField                       string
-	spareIndex, operation                   string
+	spareIndex, operation, version          string
 	// otherBaseOnly is an administrator token limited to otherBase.
 	otherBaseOnly string
 	session       string          // a session of outsider's, to read
@@ -153,6 +153,15 @@ var accCalls = map[string]func(ctx context.Context, c accCaller, f *accFixture) 
 	},
 	tablev1connect.TableServiceDeleteFieldProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
 		return accErr(c.Tables.DeleteField(ctx, connect.NewRequest(&tablev1.DeleteFieldRequest{TableId: f.table, FieldId: f.spareField})))
+	},
+	tablev1connect.TableServiceListTableVersionsProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Tables.ListTableVersions(ctx, connect.NewRequest(&tablev1.ListTableVersionsRequest{TableId: f.table})))
+	},
+	tablev1connect.TableServiceGetTableVersionProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Tables.GetTableVersion(ctx, connect.NewRequest(&tablev1.GetTableVersionRequest{TableId: f.table, VersionId: f.version})))
+	},
+	tablev1connect.TableServiceRollbackTableProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Tables.RollbackTable(ctx, connect.NewRequest(&tablev1.RollbackTableRequest{TableId: f.table, VersionId: f.version})))
 	},
 	tablev1connect.TableServiceCreateIndexProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
 		return accErr(c.Tables.CreateIndex(ctx, connect.NewRequest(&tablev1.CreateIndexRequest{TableId: f.table, Fields: []string{f.field}})))
@@ -740,5 +749,8 @@ func accSchema(t *testing.T, f *accFixture, admin accCaller) {
 	ix, err := admin.Tables.CreateIndex(ctx, connect.NewRequest(&tablev1.CreateIndexRequest{TableId: f.table, Fields: []string{"Name"}}))
 	servertest.NoErr(t, err)
 	f.spareIndex, f.operation = ix.Msg.GetIndex().GetId(), ix.Msg.GetOperation().GetId()
+	versions, err := admin.Tables.ListTableVersions(ctx, connect.NewRequest(&tablev1.ListTableVersionsRequest{TableId: f.table}))
+	servertest.NoErr(t, err)
+	f.version = versions.Msg.GetVersions()[0].GetId()
 	f.otherBaseOnly = f.env.NewToken(t, f.admin.ID, auth.NewToken{Name: "other base only", Scopes: access.AllScopes, BaseIDs: []string{f.otherBase}})
 }

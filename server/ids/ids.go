@@ -22,6 +22,8 @@ const (
 	Index     = "idx"
 	Operation = "opr"
 	View      = "viw"
+	Version   = "ver"
+	Change    = "chg"
 )
 
 const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

@@ -143,7 +143,7 @@ func (s *Service) CreateField(ctx context.Context, tx bun.IDB, tableID, etag str
 		return nil, nil, apperr.Wrap(err, "store field")
 	}
 	t.Fields = append(t.Fields, f)
-	return f, t, s.touch(ctx, tx, t)
+	return f, t, s.touch(ctx, tx, t, "added the field "+strconv.Quote(f.Name))
 }
 
 // FieldPatch holds the field properties to change; nil ones are kept.
@@ -179,6 +179,10 @@ func (s *Service) UpdateField(ctx context.Context, tx bun.IDB, tableID, fieldID,
 		return nil, apperr.NotFoundf("field %q not found in table %s", fieldID, tableID).With("field_id", fieldID)
 	}
 	change := &FieldChange{Field: f, Table: t}
+	summary := "changed the field " + strconv.Quote(f.Name)
+	if p.Type != nil && *p.Type != f.Kind() {
+		summary += " to a " + strings.ToLower(strings.TrimPrefix(p.Type.String(), "FIELD_TYPE_")) + " field"
+	}
 	if p.Name != nil {
 		if err := s.fieldNameFree(t, *p.Name, f.ID); err != nil {
 			return nil, err
@@ -218,7 +222,7 @@ func (s *Service) UpdateField(ctx context.Context, tx bun.IDB, tableID, fieldID,
 	if _, err := tx.NewUpdate().Model(f).WherePK().Exec(ctx); err != nil {
 		return nil, apperr.Wrap(err, "update field")
 	}
-	return change, s.touch(ctx, tx, t)
+	return change, s.touch(ctx, tx, t, summary)
 }
 
 // checkNoEmpty refuses making a field required while records lack a value.
@@ -275,7 +279,7 @@ func (s *Service) DeleteField(ctx context.Context, tx bun.IDB, tableID, fieldID,
 		}
 	}
 	t.Fields = kept
-	return t, s.touch(ctx, tx, t)
+	return t, s.touch(ctx, tx, t, "deleted the field "+strconv.Quote(f.Name))
 }
 
 // retire records a column no field uses any more.
@@ -285,6 +289,6 @@ func (s *Service) retire(ctx context.Context, tx bun.IDB, t *Table, f *Field) er
 	}
 	_, err := tx.NewInsert().Model(&retiredColumn{
 		TableID: t.ID, ColumnName: f.ColumnName, FieldID: f.ID, Type: f.Type, Options: f.Options, RetiredAt: s.now(),
-	}).Exec(ctx)
+	}).On("CONFLICT DO NOTHING").Exec(ctx)
 	return apperr.Wrap(err, "retire column")
 }

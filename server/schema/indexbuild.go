@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -39,7 +40,7 @@ func (s *Service) BuildIndex(ctx context.Context, op *operation.Operation) error
 	}
 	phys := qualified(s.db.Engine, base, t)
 	if idx.Unique {
-		if err := s.checkDuplicates(ctx, t, phys, idx.FieldIDs[0]); err != nil {
+		if err := s.checkDuplicates(ctx, s.db, t, phys, idx.FieldIDs[0]); err != nil {
 			return s.failIndex(ctx, idx, err)
 		}
 	}
@@ -91,9 +92,12 @@ func (s *Service) BuildIndex(ctx context.Context, op *operation.Operation) error
 		if _, err := tx.NewUpdate().Table("fields").Set("is_unique = TRUE").Where("id = ?", idx.FieldIDs[0]).Exec(ctx); err != nil {
 			return err
 		}
-		t.Etag, t.UpdatedAt = newEtag(), s.now()
-		_, err := tx.NewUpdate().Model(t).Column("etag", "updated_at").WherePK().Exec(ctx)
-		return err
+		for _, f := range t.Fields {
+			if f.ID == idx.FieldIDs[0] {
+				f.Unique = true
+			}
+		}
+		return s.touch(ctx, tx, t, "made the field "+strconv.Quote(t.field(idx.FieldIDs[0]).Name)+" unique")
 	})
 }
 
@@ -128,14 +132,14 @@ func (s *Service) pgIndexState(ctx context.Context, base *Base, idx *Index) (val
 
 // checkDuplicates refuses a unique constraint over duplicate values, naming
 // up to ten of them.
-func (s *Service) checkDuplicates(ctx context.Context, t *Table, phys, fieldID string) error {
+func (s *Service) checkDuplicates(ctx context.Context, db bun.IDB, t *Table, phys, fieldID string) error {
 	f := t.field(fieldID)
 	col := quote(sourceColumn(f))
 	var dups []struct {
 		V any   `bun:"v"`
 		N int64 `bun:"n"`
 	}
-	err := s.db.NewRaw("SELECT "+col+" AS v, COUNT(*) AS n FROM "+phys+" WHERE deleted_at IS NULL AND "+col+
+	err := db.NewRaw("SELECT "+col+" AS v, COUNT(*) AS n FROM "+phys+" WHERE deleted_at IS NULL AND "+col+
 		" IS NOT NULL GROUP BY "+col+" HAVING COUNT(*) > 1 ORDER BY COUNT(*) DESC LIMIT 10").Scan(ctx, &dups)
 	if err != nil {
 		return apperr.Wrap(err, "find duplicates")

@@ -78,6 +78,9 @@ func (s *Service) CreateTable(ctx context.Context, tx bun.IDB, baseID, userID, n
 			return nil, apperr.Wrap(err, "store field")
 		}
 	}
+	if _, err := s.recordVersion(ctx, tx, t, "created the table"); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 
@@ -170,8 +173,9 @@ func (s *Service) liveTable(ctx context.Context, tx bun.IDB, id, etag string) (*
 	return t, base, nil
 }
 
-// touch records a schema change of the table: new etag and change time.
-func (s *Service) touch(ctx context.Context, tx bun.IDB, t *Table) error {
+// touch records a schema change of the table: new etag and change time,
+// and a new version with the summary.
+func (s *Service) touch(ctx context.Context, tx bun.IDB, t *Table, summary string) error {
 	t.Etag, t.UpdatedAt = newEtag(), s.now()
 	_, err := tx.NewUpdate().Model(t).
 		Column("name", "name_key", "description", "primary_field_id", "next_column", "etag", "updated_at").
@@ -182,7 +186,8 @@ func (s *Service) touch(ctx context.Context, tx bun.IDB, t *Table) error {
 		}
 		return apperr.Wrap(err, "update table")
 	}
-	return nil
+	_, err = s.recordVersion(ctx, tx, t, summary)
+	return err
 }
 
 // TablePage is a page of tables.
@@ -254,7 +259,7 @@ func (s *Service) UpdateTable(ctx context.Context, tx bun.IDB, id, etag string, 
 		}
 		t.PrimaryFieldID = f.ID
 	}
-	return t, s.touch(ctx, tx, t)
+	return t, s.touch(ctx, tx, t, "changed the table's name, description or primary field")
 }
 
 // DeleteTable moves a table to the trash until its purge time.
@@ -269,7 +274,7 @@ func (s *Service) DeleteTable(ctx context.Context, tx bun.IDB, id, etag string) 
 	if _, err := tx.NewUpdate().Model(t).Column("deleted_at", "purge_at").WherePK().Exec(ctx); err != nil {
 		return nil, apperr.Wrap(err, "delete table")
 	}
-	return t, s.touch(ctx, tx, t)
+	return t, s.touch(ctx, tx, t, "deleted the table")
 }
 
 // RestoreTable brings a deleted table back, if its name is still free.
@@ -291,7 +296,7 @@ func (s *Service) RestoreTable(ctx context.Context, tx bun.IDB, id string) (*Tab
 	if _, err := tx.NewUpdate().Model(t).Column("deleted_at", "purge_at").WherePK().Exec(ctx); err != nil {
 		return nil, apperr.Wrap(err, "restore table")
 	}
-	return t, s.touch(ctx, tx, t)
+	return t, s.touch(ctx, tx, t, "restored the table")
 }
 
 func (t *Table) field(id string) *Field {

@@ -198,4 +198,27 @@ CREATE TABLE operations (
 CREATE INDEX operations_table_idx ON operations (table_id, created_at);
 CREATE INDEX operations_state_idx ON operations (state, lease_until)
 `},
+	{ID: "0006_schema_versions", SQL: `
+CREATE TABLE schema_versions (
+	id TEXT PRIMARY KEY,
+	table_id TEXT NOT NULL,
+	number INTEGER NOT NULL,
+	summary TEXT NOT NULL,
+	snapshot TEXT NOT NULL,
+	author TEXT NOT NULL DEFAULT '',
+	created_at {{ts}} NOT NULL
+);
+CREATE UNIQUE INDEX schema_versions_number_key ON schema_versions (table_id, number);
+CREATE TABLE change_log (
+	id TEXT PRIMARY KEY,
+	kind TEXT NOT NULL,
+	table_id TEXT NOT NULL,
+	schema_version_id TEXT NOT NULL DEFAULT '',
+	actor TEXT NOT NULL DEFAULT '',
+	record_ids TEXT NOT NULL DEFAULT '[]',
+	changes TEXT NOT NULL DEFAULT '{}',
+	created_at {{ts}} NOT NULL
+);
+CREATE INDEX change_log_table_idx ON change_log (table_id, created_at)
+`},
 }

@@ -1508,11 +1508,379 @@ func (x *DeleteFieldResponse) GetTable() *Table {
 	return nil
 }
 
+// ListTableVersionsRequest asks for a page of a table's versions.
+type ListTableVersionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The table ("tbl…").
+	TableId string `protobuf:"bytes,1,opt,name=table_id,json=tableId,proto3" json:"table_id,omitempty"`
+	// At most this many versions. Default 100, at most 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of a previous call with the same table, or empty
+	// for the first page.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTableVersionsRequest) Reset() {
+	*x = ListTableVersionsRequest{}
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTableVersionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTableVersionsRequest) ProtoMessage() {}
+
+func (x *ListTableVersionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTableVersionsRequest.ProtoReflect.Descriptor instead.
+func (*ListTableVersionsRequest) Descriptor() ([]byte, []int) {
+	return file_pyairtable_table_v1_table_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListTableVersionsRequest) GetTableId() string {
+	if x != nil {
+		return x.TableId
+	}
+	return ""
+}
+
+func (x *ListTableVersionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListTableVersionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// ListTableVersionsResponse holds a page of versions.
+type ListTableVersionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The versions, newest first, without their schemas.
+	Versions []*TableVersion `protobuf:"bytes,1,rep,name=versions,proto3" json:"versions,omitempty"`
+	// The token of the next page; empty when there are no more pages.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTableVersionsResponse) Reset() {
+	*x = ListTableVersionsResponse{}
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTableVersionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTableVersionsResponse) ProtoMessage() {}
+
+func (x *ListTableVersionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTableVersionsResponse.ProtoReflect.Descriptor instead.
+func (*ListTableVersionsResponse) Descriptor() ([]byte, []int) {
+	return file_pyairtable_table_v1_table_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListTableVersionsResponse) GetVersions() []*TableVersion {
+	if x != nil {
+		return x.Versions
+	}
+	return nil
+}
+
+func (x *ListTableVersionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// GetTableVersionRequest names a version.
+type GetTableVersionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The table ("tbl…").
+	TableId string `protobuf:"bytes,1,opt,name=table_id,json=tableId,proto3" json:"table_id,omitempty"`
+	// The version ("ver…").
+	VersionId     string `protobuf:"bytes,2,opt,name=version_id,json=versionId,proto3" json:"version_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTableVersionRequest) Reset() {
+	*x = GetTableVersionRequest{}
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTableVersionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTableVersionRequest) ProtoMessage() {}
+
+func (x *GetTableVersionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTableVersionRequest.ProtoReflect.Descriptor instead.
+func (*GetTableVersionRequest) Descriptor() ([]byte, []int) {
+	return file_pyairtable_table_v1_table_service_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *GetTableVersionRequest) GetTableId() string {
+	if x != nil {
+		return x.TableId
+	}
+	return ""
+}
+
+func (x *GetTableVersionRequest) GetVersionId() string {
+	if x != nil {
+		return x.VersionId
+	}
+	return ""
+}
+
+// GetTableVersionResponse holds the version.
+type GetTableVersionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The version, with the table's schema at it.
+	Version       *TableVersion `protobuf:"bytes,1,opt,name=version,proto3" json:"version,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetTableVersionResponse) Reset() {
+	*x = GetTableVersionResponse{}
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetTableVersionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetTableVersionResponse) ProtoMessage() {}
+
+func (x *GetTableVersionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetTableVersionResponse.ProtoReflect.Descriptor instead.
+func (*GetTableVersionResponse) Descriptor() ([]byte, []int) {
+	return file_pyairtable_table_v1_table_service_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *GetTableVersionResponse) GetVersion() *TableVersion {
+	if x != nil {
+		return x.Version
+	}
+	return nil
+}
+
+// RollbackTableRequest names the version to go back to.
+type RollbackTableRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The table ("tbl…").
+	TableId string `protobuf:"bytes,1,opt,name=table_id,json=tableId,proto3" json:"table_id,omitempty"`
+	// The version ("ver…").
+	VersionId string `protobuf:"bytes,2,opt,name=version_id,json=versionId,proto3" json:"version_id,omitempty"`
+	// When set, the table's etag must still be this.
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Makes the call safe to retry; see pyairtable.common.v1.request_id.
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RollbackTableRequest) Reset() {
+	*x = RollbackTableRequest{}
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RollbackTableRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RollbackTableRequest) ProtoMessage() {}
+
+func (x *RollbackTableRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RollbackTableRequest.ProtoReflect.Descriptor instead.
+func (*RollbackTableRequest) Descriptor() ([]byte, []int) {
+	return file_pyairtable_table_v1_table_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *RollbackTableRequest) GetTableId() string {
+	if x != nil {
+		return x.TableId
+	}
+	return ""
+}
+
+func (x *RollbackTableRequest) GetVersionId() string {
+	if x != nil {
+		return x.VersionId
+	}
+	return ""
+}
+
+func (x *RollbackTableRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *RollbackTableRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// RollbackTableResponse holds the table as rolled back.
+type RollbackTableResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The table after the rollback.
+	Table *Table `protobuf:"bytes,1,opt,name=table,proto3" json:"table,omitempty"`
+	// The version the rollback made.
+	Version *TableVersion `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	// Cells written since the version that could not be converted back (at
+	// most 1000 listed).
+	UnconvertedCells []*UnconvertedCell `protobuf:"bytes,3,rep,name=unconverted_cells,json=unconvertedCells,proto3" json:"unconverted_cells,omitempty"`
+	// How many cells could not be converted back in all.
+	UnconvertedCount int64 `protobuf:"varint,4,opt,name=unconverted_count,json=unconvertedCount,proto3" json:"unconverted_count,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *RollbackTableResponse) Reset() {
+	*x = RollbackTableResponse{}
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RollbackTableResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RollbackTableResponse) ProtoMessage() {}
+
+func (x *RollbackTableResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_pyairtable_table_v1_table_service_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RollbackTableResponse.ProtoReflect.Descriptor instead.
+func (*RollbackTableResponse) Descriptor() ([]byte, []int) {
+	return file_pyairtable_table_v1_table_service_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *RollbackTableResponse) GetTable() *Table {
+	if x != nil {
+		return x.Table
+	}
+	return nil
+}
+
+func (x *RollbackTableResponse) GetVersion() *TableVersion {
+	if x != nil {
+		return x.Version
+	}
+	return nil
+}
+
+func (x *RollbackTableResponse) GetUnconvertedCells() []*UnconvertedCell {
+	if x != nil {
+		return x.UnconvertedCells
+	}
+	return nil
+}
+
+func (x *RollbackTableResponse) GetUnconvertedCount() int64 {
+	if x != nil {
+		return x.UnconvertedCount
+	}
+	return 0
+}
+
 var File_pyairtable_table_v1_table_service_proto protoreflect.FileDescriptor
 
 const file_pyairtable_table_v1_table_service_proto_rawDesc = "" +
 	"\n" +
-	"'pyairtable/table/v1/table_service.proto\x12\x13pyairtable.table.v1\x1a\x1bbuf/validate/validate.proto\x1a!pyairtable/common/v1/access.proto\x1a%pyairtable/common/v1/request_id.proto\x1a'pyairtable/operation/v1/operation.proto\x1a\x1fpyairtable/table/v1/field.proto\x1a\x1fpyairtable/table/v1/index.proto\x1a\x1fpyairtable/table/v1/table.proto\"\x86\x02\n" +
+	"'pyairtable/table/v1/table_service.proto\x12\x13pyairtable.table.v1\x1a\x1bbuf/validate/validate.proto\x1a!pyairtable/common/v1/access.proto\x1a%pyairtable/common/v1/request_id.proto\x1a'pyairtable/operation/v1/operation.proto\x1a\x1fpyairtable/table/v1/field.proto\x1a\x1fpyairtable/table/v1/index.proto\x1a\x1fpyairtable/table/v1/table.proto\x1a!pyairtable/table/v1/version.proto\"\x86\x02\n" +
 	"\x12CreateTableRequest\x124\n" +
 	"\abase_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^app[A-Za-z0-9]{14}$R\x06baseId\x12\x1e\n" +
 	"\x04name\x18\x02 \x01(\tB\n" +
@@ -1625,7 +1993,34 @@ const file_pyairtable_table_v1_table_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x04 \x01(\tB\t\xbaH\x06r\x04Ƚ*\x01R\trequestId\"G\n" +
 	"\x13DeleteFieldResponse\x120\n" +
-	"\x05table\x18\x01 \x01(\v2\x1a.pyairtable.table.v1.TableR\x05table2\xf4\f\n" +
+	"\x05table\x18\x01 \x01(\v2\x1a.pyairtable.table.v1.TableR\x05table\"\xa4\x01\n" +
+	"\x18ListTableVersionsRequest\x126\n" +
+	"\btable_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^tbl[A-Za-z0-9]{14}$R\atableId\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x82\x01\n" +
+	"\x19ListTableVersionsResponse\x12=\n" +
+	"\bversions\x18\x01 \x03(\v2!.pyairtable.table.v1.TableVersionR\bversions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8c\x01\n" +
+	"\x16GetTableVersionRequest\x126\n" +
+	"\btable_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^tbl[A-Za-z0-9]{14}$R\atableId\x12:\n" +
+	"\n" +
+	"version_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x162\x14^ver[A-Za-z0-9]{14}$R\tversionId\"V\n" +
+	"\x17GetTableVersionResponse\x12;\n" +
+	"\aversion\x18\x01 \x01(\v2!.pyairtable.table.v1.TableVersionR\aversion\"\xd1\x01\n" +
+	"\x14RollbackTableRequest\x126\n" +
+	"\btable_id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x162\x14^tbl[A-Za-z0-9]{14}$R\atableId\x12:\n" +
+	"\n" +
+	"version_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x162\x14^ver[A-Za-z0-9]{14}$R\tversionId\x12\x1b\n" +
+	"\x04etag\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12(\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\t\xbaH\x06r\x04Ƚ*\x01R\trequestId\"\x86\x02\n" +
+	"\x15RollbackTableResponse\x120\n" +
+	"\x05table\x18\x01 \x01(\v2\x1a.pyairtable.table.v1.TableR\x05table\x12;\n" +
+	"\aversion\x18\x02 \x01(\v2!.pyairtable.table.v1.TableVersionR\aversion\x12Q\n" +
+	"\x11unconverted_cells\x18\x03 \x03(\v2$.pyairtable.table.v1.UnconvertedCellR\x10unconvertedCells\x12+\n" +
+	"\x11unconverted_count\x18\x04 \x01(\x03R\x10unconvertedCount2\xb7\x10\n" +
 	"\fTableService\x12\x85\x01\n" +
 	"\vCreateTable\x12'.pyairtable.table.v1.CreateTableRequest\x1a(.pyairtable.table.v1.CreateTableResponse\"#\xca\xf3\x18\x1f\n" +
 	"\x12schema.bases:write\x10\x042\abase_id\x12\x7f\n" +
@@ -1649,6 +2044,12 @@ const file_pyairtable_table_v1_table_service_proto_rawDesc = "" +
 	"\vListIndexes\x12'.pyairtable.table.v1.ListIndexesRequest\x1a(.pyairtable.table.v1.ListIndexesResponse\"&\xca\xf3\x18\x1f\n" +
 	"\x11schema.bases:read\x10\x01:\btable_id\x90\x02\x01\x12\x86\x01\n" +
 	"\vDeleteIndex\x12'.pyairtable.table.v1.DeleteIndexRequest\x1a(.pyairtable.table.v1.DeleteIndexResponse\"$\xca\xf3\x18 \n" +
+	"\x12schema.bases:write\x10\x04:\btable_id\x12\x9a\x01\n" +
+	"\x11ListTableVersions\x12-.pyairtable.table.v1.ListTableVersionsRequest\x1a..pyairtable.table.v1.ListTableVersionsResponse\"&\xca\xf3\x18\x1f\n" +
+	"\x11schema.bases:read\x10\x01:\btable_id\x90\x02\x01\x12\x94\x01\n" +
+	"\x0fGetTableVersion\x12+.pyairtable.table.v1.GetTableVersionRequest\x1a,.pyairtable.table.v1.GetTableVersionResponse\"&\xca\xf3\x18\x1f\n" +
+	"\x11schema.bases:read\x10\x01:\btable_id\x90\x02\x01\x12\x8c\x01\n" +
+	"\rRollbackTable\x12).pyairtable.table.v1.RollbackTableRequest\x1a*.pyairtable.table.v1.RollbackTableResponse\"$\xca\xf3\x18 \n" +
 	"\x12schema.bases:write\x10\x04:\btable_id\x12\x86\x01\n" +
 	"\vDeleteField\x12'.pyairtable.table.v1.DeleteFieldRequest\x1a(.pyairtable.table.v1.DeleteFieldResponse\"$\xca\xf3\x18 \n" +
 	"\x12schema.bases:write\x10\x04:\btable_idBBZ@github.com/pyairtable/pyairtable/gen/pyairtable/table/v1;tablev1b\x06proto3"
@@ -1665,89 +2066,108 @@ func file_pyairtable_table_v1_table_service_proto_rawDescGZIP() []byte {
 	return file_pyairtable_table_v1_table_service_proto_rawDescData
 }
 
-var file_pyairtable_table_v1_table_service_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_pyairtable_table_v1_table_service_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_pyairtable_table_v1_table_service_proto_goTypes = []any{
-	(*CreateTableRequest)(nil),   // 0: pyairtable.table.v1.CreateTableRequest
-	(*CreateTableResponse)(nil),  // 1: pyairtable.table.v1.CreateTableResponse
-	(*GetTableRequest)(nil),      // 2: pyairtable.table.v1.GetTableRequest
-	(*GetTableResponse)(nil),     // 3: pyairtable.table.v1.GetTableResponse
-	(*ListTablesRequest)(nil),    // 4: pyairtable.table.v1.ListTablesRequest
-	(*ListTablesResponse)(nil),   // 5: pyairtable.table.v1.ListTablesResponse
-	(*UpdateTableRequest)(nil),   // 6: pyairtable.table.v1.UpdateTableRequest
-	(*UpdateTableResponse)(nil),  // 7: pyairtable.table.v1.UpdateTableResponse
-	(*DeleteTableRequest)(nil),   // 8: pyairtable.table.v1.DeleteTableRequest
-	(*DeleteTableResponse)(nil),  // 9: pyairtable.table.v1.DeleteTableResponse
-	(*RestoreTableRequest)(nil),  // 10: pyairtable.table.v1.RestoreTableRequest
-	(*RestoreTableResponse)(nil), // 11: pyairtable.table.v1.RestoreTableResponse
-	(*CreateFieldRequest)(nil),   // 12: pyairtable.table.v1.CreateFieldRequest
-	(*CreateFieldResponse)(nil),  // 13: pyairtable.table.v1.CreateFieldResponse
-	(*UpdateFieldRequest)(nil),   // 14: pyairtable.table.v1.UpdateFieldRequest
-	(*UpdateFieldResponse)(nil),  // 15: pyairtable.table.v1.UpdateFieldResponse
-	(*CreateIndexRequest)(nil),   // 16: pyairtable.table.v1.CreateIndexRequest
-	(*CreateIndexResponse)(nil),  // 17: pyairtable.table.v1.CreateIndexResponse
-	(*ListIndexesRequest)(nil),   // 18: pyairtable.table.v1.ListIndexesRequest
-	(*ListIndexesResponse)(nil),  // 19: pyairtable.table.v1.ListIndexesResponse
-	(*DeleteIndexRequest)(nil),   // 20: pyairtable.table.v1.DeleteIndexRequest
-	(*DeleteIndexResponse)(nil),  // 21: pyairtable.table.v1.DeleteIndexResponse
-	(*DeleteFieldRequest)(nil),   // 22: pyairtable.table.v1.DeleteFieldRequest
-	(*DeleteFieldResponse)(nil),  // 23: pyairtable.table.v1.DeleteFieldResponse
-	(*FieldSpec)(nil),            // 24: pyairtable.table.v1.FieldSpec
-	(*Table)(nil),                // 25: pyairtable.table.v1.Table
-	(*Field)(nil),                // 26: pyairtable.table.v1.Field
-	(FieldType)(0),               // 27: pyairtable.table.v1.FieldType
-	(*FieldOptions)(nil),         // 28: pyairtable.table.v1.FieldOptions
-	(*v1.Operation)(nil),         // 29: pyairtable.operation.v1.Operation
-	(*Index)(nil),                // 30: pyairtable.table.v1.Index
+	(*CreateTableRequest)(nil),        // 0: pyairtable.table.v1.CreateTableRequest
+	(*CreateTableResponse)(nil),       // 1: pyairtable.table.v1.CreateTableResponse
+	(*GetTableRequest)(nil),           // 2: pyairtable.table.v1.GetTableRequest
+	(*GetTableResponse)(nil),          // 3: pyairtable.table.v1.GetTableResponse
+	(*ListTablesRequest)(nil),         // 4: pyairtable.table.v1.ListTablesRequest
+	(*ListTablesResponse)(nil),        // 5: pyairtable.table.v1.ListTablesResponse
+	(*UpdateTableRequest)(nil),        // 6: pyairtable.table.v1.UpdateTableRequest
+	(*UpdateTableResponse)(nil),       // 7: pyairtable.table.v1.UpdateTableResponse
+	(*DeleteTableRequest)(nil),        // 8: pyairtable.table.v1.DeleteTableRequest
+	(*DeleteTableResponse)(nil),       // 9: pyairtable.table.v1.DeleteTableResponse
+	(*RestoreTableRequest)(nil),       // 10: pyairtable.table.v1.RestoreTableRequest
+	(*RestoreTableResponse)(nil),      // 11: pyairtable.table.v1.RestoreTableResponse
+	(*CreateFieldRequest)(nil),        // 12: pyairtable.table.v1.CreateFieldRequest
+	(*CreateFieldResponse)(nil),       // 13: pyairtable.table.v1.CreateFieldResponse
+	(*UpdateFieldRequest)(nil),        // 14: pyairtable.table.v1.UpdateFieldRequest
+	(*UpdateFieldResponse)(nil),       // 15: pyairtable.table.v1.UpdateFieldResponse
+	(*CreateIndexRequest)(nil),        // 16: pyairtable.table.v1.CreateIndexRequest
+	(*CreateIndexResponse)(nil),       // 17: pyairtable.table.v1.CreateIndexResponse
+	(*ListIndexesRequest)(nil),        // 18: pyairtable.table.v1.ListIndexesRequest
+	(*ListIndexesResponse)(nil),       // 19: pyairtable.table.v1.ListIndexesResponse
+	(*DeleteIndexRequest)(nil),        // 20: pyairtable.table.v1.DeleteIndexRequest
+	(*DeleteIndexResponse)(nil),       // 21: pyairtable.table.v1.DeleteIndexResponse
+	(*DeleteFieldRequest)(nil),        // 22: pyairtable.table.v1.DeleteFieldRequest
+	(*DeleteFieldResponse)(nil),       // 23: pyairtable.table.v1.DeleteFieldResponse
+	(*ListTableVersionsRequest)(nil),  // 24: pyairtable.table.v1.ListTableVersionsRequest
+	(*ListTableVersionsResponse)(nil), // 25: pyairtable.table.v1.ListTableVersionsResponse
+	(*GetTableVersionRequest)(nil),    // 26: pyairtable.table.v1.GetTableVersionRequest
+	(*GetTableVersionResponse)(nil),   // 27: pyairtable.table.v1.GetTableVersionResponse
+	(*RollbackTableRequest)(nil),      // 28: pyairtable.table.v1.RollbackTableRequest
+	(*RollbackTableResponse)(nil),     // 29: pyairtable.table.v1.RollbackTableResponse
+	(*FieldSpec)(nil),                 // 30: pyairtable.table.v1.FieldSpec
+	(*Table)(nil),                     // 31: pyairtable.table.v1.Table
+	(*Field)(nil),                     // 32: pyairtable.table.v1.Field
+	(FieldType)(0),                    // 33: pyairtable.table.v1.FieldType
+	(*FieldOptions)(nil),              // 34: pyairtable.table.v1.FieldOptions
+	(*v1.Operation)(nil),              // 35: pyairtable.operation.v1.Operation
+	(*Index)(nil),                     // 36: pyairtable.table.v1.Index
+	(*TableVersion)(nil),              // 37: pyairtable.table.v1.TableVersion
+	(*UnconvertedCell)(nil),           // 38: pyairtable.table.v1.UnconvertedCell
 }
 var file_pyairtable_table_v1_table_service_proto_depIdxs = []int32{
-	24, // 0: pyairtable.table.v1.CreateTableRequest.fields:type_name -> pyairtable.table.v1.FieldSpec
-	25, // 1: pyairtable.table.v1.CreateTableResponse.table:type_name -> pyairtable.table.v1.Table
-	25, // 2: pyairtable.table.v1.GetTableResponse.table:type_name -> pyairtable.table.v1.Table
-	25, // 3: pyairtable.table.v1.ListTablesResponse.tables:type_name -> pyairtable.table.v1.Table
-	25, // 4: pyairtable.table.v1.UpdateTableResponse.table:type_name -> pyairtable.table.v1.Table
-	25, // 5: pyairtable.table.v1.DeleteTableResponse.table:type_name -> pyairtable.table.v1.Table
-	25, // 6: pyairtable.table.v1.RestoreTableResponse.table:type_name -> pyairtable.table.v1.Table
-	24, // 7: pyairtable.table.v1.CreateFieldRequest.field:type_name -> pyairtable.table.v1.FieldSpec
-	26, // 8: pyairtable.table.v1.CreateFieldResponse.field:type_name -> pyairtable.table.v1.Field
-	25, // 9: pyairtable.table.v1.CreateFieldResponse.table:type_name -> pyairtable.table.v1.Table
-	27, // 10: pyairtable.table.v1.UpdateFieldRequest.type:type_name -> pyairtable.table.v1.FieldType
-	28, // 11: pyairtable.table.v1.UpdateFieldRequest.options:type_name -> pyairtable.table.v1.FieldOptions
-	26, // 12: pyairtable.table.v1.UpdateFieldResponse.field:type_name -> pyairtable.table.v1.Field
-	25, // 13: pyairtable.table.v1.UpdateFieldResponse.table:type_name -> pyairtable.table.v1.Table
-	29, // 14: pyairtable.table.v1.UpdateFieldResponse.operation:type_name -> pyairtable.operation.v1.Operation
-	30, // 15: pyairtable.table.v1.CreateIndexResponse.index:type_name -> pyairtable.table.v1.Index
-	29, // 16: pyairtable.table.v1.CreateIndexResponse.operation:type_name -> pyairtable.operation.v1.Operation
-	30, // 17: pyairtable.table.v1.ListIndexesResponse.indexes:type_name -> pyairtable.table.v1.Index
-	25, // 18: pyairtable.table.v1.DeleteFieldResponse.table:type_name -> pyairtable.table.v1.Table
-	0,  // 19: pyairtable.table.v1.TableService.CreateTable:input_type -> pyairtable.table.v1.CreateTableRequest
-	2,  // 20: pyairtable.table.v1.TableService.GetTable:input_type -> pyairtable.table.v1.GetTableRequest
-	4,  // 21: pyairtable.table.v1.TableService.ListTables:input_type -> pyairtable.table.v1.ListTablesRequest
-	6,  // 22: pyairtable.table.v1.TableService.UpdateTable:input_type -> pyairtable.table.v1.UpdateTableRequest
-	8,  // 23: pyairtable.table.v1.TableService.DeleteTable:input_type -> pyairtable.table.v1.DeleteTableRequest
-	10, // 24: pyairtable.table.v1.TableService.RestoreTable:input_type -> pyairtable.table.v1.RestoreTableRequest
-	12, // 25: pyairtable.table.v1.TableService.CreateField:input_type -> pyairtable.table.v1.CreateFieldRequest
-	14, // 26: pyairtable.table.v1.TableService.UpdateField:input_type -> pyairtable.table.v1.UpdateFieldRequest
-	16, // 27: pyairtable.table.v1.TableService.CreateIndex:input_type -> pyairtable.table.v1.CreateIndexRequest
-	18, // 28: pyairtable.table.v1.TableService.ListIndexes:input_type -> pyairtable.table.v1.ListIndexesRequest
-	20, // 29: pyairtable.table.v1.TableService.DeleteIndex:input_type -> pyairtable.table.v1.DeleteIndexRequest
-	22, // 30: pyairtable.table.v1.TableService.DeleteField:input_type -> pyairtable.table.v1.DeleteFieldRequest
-	1,  // 31: pyairtable.table.v1.TableService.CreateTable:output_type -> pyairtable.table.v1.CreateTableResponse
-	3,  // 32: pyairtable.table.v1.TableService.GetTable:output_type -> pyairtable.table.v1.GetTableResponse
-	5,  // 33: pyairtable.table.v1.TableService.ListTables:output_type -> pyairtable.table.v1.ListTablesResponse
-	7,  // 34: pyairtable.table.v1.TableService.UpdateTable:output_type -> pyairtable.table.v1.UpdateTableResponse
-	9,  // 35: pyairtable.table.v1.TableService.DeleteTable:output_type -> pyairtable.table.v1.DeleteTableResponse
-	11, // 36: pyairtable.table.v1.TableService.RestoreTable:output_type -> pyairtable.table.v1.RestoreTableResponse
-	13, // 37: pyairtable.table.v1.TableService.CreateField:output_type -> pyairtable.table.v1.CreateFieldResponse
-	15, // 38: pyairtable.table.v1.TableService.UpdateField:output_type -> pyairtable.table.v1.UpdateFieldResponse
-	17, // 39: pyairtable.table.v1.TableService.CreateIndex:output_type -> pyairtable.table.v1.CreateIndexResponse
-	19, // 40: pyairtable.table.v1.TableService.ListIndexes:output_type -> pyairtable.table.v1.ListIndexesResponse
-	21, // 41: pyairtable.table.v1.TableService.DeleteIndex:output_type -> pyairtable.table.v1.DeleteIndexResponse
-	23, // 42: pyairtable.table.v1.TableService.DeleteField:output_type -> pyairtable.table.v1.DeleteFieldResponse
-	31, // [31:43] is the sub-list for method output_type
-	19, // [19:31] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	30, // 0: pyairtable.table.v1.CreateTableRequest.fields:type_name -> pyairtable.table.v1.FieldSpec
+	31, // 1: pyairtable.table.v1.CreateTableResponse.table:type_name -> pyairtable.table.v1.Table
+	31, // 2: pyairtable.table.v1.GetTableResponse.table:type_name -> pyairtable.table.v1.Table
+	31, // 3: pyairtable.table.v1.ListTablesResponse.tables:type_name -> pyairtable.table.v1.Table
+	31, // 4: pyairtable.table.v1.UpdateTableResponse.table:type_name -> pyairtable.table.v1.Table
+	31, // 5: pyairtable.table.v1.DeleteTableResponse.table:type_name -> pyairtable.table.v1.Table
+	31, // 6: pyairtable.table.v1.RestoreTableResponse.table:type_name -> pyairtable.table.v1.Table
+	30, // 7: pyairtable.table.v1.CreateFieldRequest.field:type_name -> pyairtable.table.v1.FieldSpec
+	32, // 8: pyairtable.table.v1.CreateFieldResponse.field:type_name -> pyairtable.table.v1.Field
+	31, // 9: pyairtable.table.v1.CreateFieldResponse.table:type_name -> pyairtable.table.v1.Table
+	33, // 10: pyairtable.table.v1.UpdateFieldRequest.type:type_name -> pyairtable.table.v1.FieldType
+	34, // 11: pyairtable.table.v1.UpdateFieldRequest.options:type_name -> pyairtable.table.v1.FieldOptions
+	32, // 12: pyairtable.table.v1.UpdateFieldResponse.field:type_name -> pyairtable.table.v1.Field
+	31, // 13: pyairtable.table.v1.UpdateFieldResponse.table:type_name -> pyairtable.table.v1.Table
+	35, // 14: pyairtable.table.v1.UpdateFieldResponse.operation:type_name -> pyairtable.operation.v1.Operation
+	36, // 15: pyairtable.table.v1.CreateIndexResponse.index:type_name -> pyairtable.table.v1.Index
+	35, // 16: pyairtable.table.v1.CreateIndexResponse.operation:type_name -> pyairtable.operation.v1.Operation
+	36, // 17: pyairtable.table.v1.ListIndexesResponse.indexes:type_name -> pyairtable.table.v1.Index
+	31, // 18: pyairtable.table.v1.DeleteFieldResponse.table:type_name -> pyairtable.table.v1.Table
+	37, // 19: pyairtable.table.v1.ListTableVersionsResponse.versions:type_name -> pyairtable.table.v1.TableVersion
+	37, // 20: pyairtable.table.v1.GetTableVersionResponse.version:type_name -> pyairtable.table.v1.TableVersion
+	31, // 21: pyairtable.table.v1.RollbackTableResponse.table:type_name -> pyairtable.table.v1.Table
+	37, // 22: pyairtable.table.v1.RollbackTableResponse.version:type_name -> pyairtable.table.v1.TableVersion
+	38, // 23: pyairtable.table.v1.RollbackTableResponse.unconverted_cells:type_name -> pyairtable.table.v1.UnconvertedCell
+	0,  // 24: pyairtable.table.v1.TableService.CreateTable:input_type -> pyairtable.table.v1.CreateTableRequest
+	2,  // 25: pyairtable.table.v1.TableService.GetTable:input_type -> pyairtable.table.v1.GetTableRequest
+	4,  // 26: pyairtable.table.v1.TableService.ListTables:input_type -> pyairtable.table.v1.ListTablesRequest
+	6,  // 27: pyairtable.table.v1.TableService.UpdateTable:input_type -> pyairtable.table.v1.UpdateTableRequest
+	8,  // 28: pyairtable.table.v1.TableService.DeleteTable:input_type -> pyairtable.table.v1.DeleteTableRequest
+	10, // 29: pyairtable.table.v1.TableService.RestoreTable:input_type -> pyairtable.table.v1.RestoreTableRequest
+	12, // 30: pyairtable.table.v1.TableService.CreateField:input_type -> pyairtable.table.v1.CreateFieldRequest
+	14, // 31: pyairtable.table.v1.TableService.UpdateField:input_type -> pyairtable.table.v1.UpdateFieldRequest
+	16, // 32: pyairtable.table.v1.TableService.CreateIndex:input_type -> pyairtable.table.v1.CreateIndexRequest
+	18, // 33: pyairtable.table.v1.TableService.ListIndexes:input_type -> pyairtable.table.v1.ListIndexesRequest
+	20, // 34: pyairtable.table.v1.TableService.DeleteIndex:input_type -> pyairtable.table.v1.DeleteIndexRequest
+	24, // 35: pyairtable.table.v1.TableService.ListTableVersions:input_type -> pyairtable.table.v1.ListTableVersionsRequest
+	26, // 36: pyairtable.table.v1.TableService.GetTableVersion:input_type -> pyairtable.table.v1.GetTableVersionRequest
+	28, // 37: pyairtable.table.v1.TableService.RollbackTable:input_type -> pyairtable.table.v1.RollbackTableRequest
+	22, // 38: pyairtable.table.v1.TableService.DeleteField:input_type -> pyairtable.table.v1.DeleteFieldRequest
+	1,  // 39: pyairtable.table.v1.TableService.CreateTable:output_type -> pyairtable.table.v1.CreateTableResponse
+	3,  // 40: pyairtable.table.v1.TableService.GetTable:output_type -> pyairtable.table.v1.GetTableResponse
+	5,  // 41: pyairtable.table.v1.TableService.ListTables:output_type -> pyairtable.table.v1.ListTablesResponse
+	7,  // 42: pyairtable.table.v1.TableService.UpdateTable:output_type -> pyairtable.table.v1.UpdateTableResponse
+	9,  // 43: pyairtable.table.v1.TableService.DeleteTable:output_type -> pyairtable.table.v1.DeleteTableResponse
+	11, // 44: pyairtable.table.v1.TableService.RestoreTable:output_type -> pyairtable.table.v1.RestoreTableResponse
+	13, // 45: pyairtable.table.v1.TableService.CreateField:output_type -> pyairtable.table.v1.CreateFieldResponse
+	15, // 46: pyairtable.table.v1.TableService.UpdateField:output_type -> pyairtable.table.v1.UpdateFieldResponse
+	17, // 47: pyairtable.table.v1.TableService.CreateIndex:output_type -> pyairtable.table.v1.CreateIndexResponse
+	19, // 48: pyairtable.table.v1.TableService.ListIndexes:output_type -> pyairtable.table.v1.ListIndexesResponse
+	21, // 49: pyairtable.table.v1.TableService.DeleteIndex:output_type -> pyairtable.table.v1.DeleteIndexResponse
+	25, // 50: pyairtable.table.v1.TableService.ListTableVersions:output_type -> pyairtable.table.v1.ListTableVersionsResponse
+	27, // 51: pyairtable.table.v1.TableService.GetTableVersion:output_type -> pyairtable.table.v1.GetTableVersionResponse
+	29, // 52: pyairtable.table.v1.TableService.RollbackTable:output_type -> pyairtable.table.v1.RollbackTableResponse
+	23, // 53: pyairtable.table.v1.TableService.DeleteField:output_type -> pyairtable.table.v1.DeleteFieldResponse
+	39, // [39:54] is the sub-list for method output_type
+	24, // [24:39] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_pyairtable_table_v1_table_service_proto_init() }
@@ -1758,6 +2178,7 @@ func file_pyairtable_table_v1_table_service_proto_init() {
 	file_pyairtable_table_v1_field_proto_init()
 	file_pyairtable_table_v1_index_proto_init()
 	file_pyairtable_table_v1_table_proto_init()
+	file_pyairtable_table_v1_version_proto_init()
 	file_pyairtable_table_v1_table_service_proto_msgTypes[6].OneofWrappers = []any{}
 	file_pyairtable_table_v1_table_service_proto_msgTypes[14].OneofWrappers = []any{}
 	type x struct{}
@@ -1766,7 +2187,7 @@ func file_pyairtable_table_v1_table_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pyairtable_table_v1_table_service_proto_rawDesc), len(file_pyairtable_table_v1_table_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -64,6 +64,15 @@ const (
 	// TableServiceDeleteIndexProcedure is the fully-qualified name of the TableService's DeleteIndex
 	// RPC.
 	TableServiceDeleteIndexProcedure = "/pyairtable.table.v1.TableService/DeleteIndex"
+	// TableServiceListTableVersionsProcedure is the fully-qualified name of the TableService's
+	// ListTableVersions RPC.
+	TableServiceListTableVersionsProcedure = "/pyairtable.table.v1.TableService/ListTableVersions"
+	// TableServiceGetTableVersionProcedure is the fully-qualified name of the TableService's
+	// GetTableVersion RPC.
+	TableServiceGetTableVersionProcedure = "/pyairtable.table.v1.TableService/GetTableVersion"
+	// TableServiceRollbackTableProcedure is the fully-qualified name of the TableService's
+	// RollbackTable RPC.
+	TableServiceRollbackTableProcedure = "/pyairtable.table.v1.TableService/RollbackTable"
 	// TableServiceDeleteFieldProcedure is the fully-qualified name of the TableService's DeleteField
 	// RPC.
 	TableServiceDeleteFieldProcedure = "/pyairtable.table.v1.TableService/DeleteField"
@@ -104,6 +113,20 @@ type TableServiceClient interface {
 	// DeleteIndex drops an index made by CreateIndex (a unique field's index
 	// goes when unique is turned off).
 	DeleteIndex(context.Context, *connect.Request[v1.DeleteIndexRequest]) (*connect.Response[v1.DeleteIndexResponse], error)
+	// ListTableVersions lists a table's schema versions, newest first.
+	ListTableVersions(context.Context, *connect.Request[v1.ListTableVersionsRequest]) (*connect.Response[v1.ListTableVersionsResponse], error)
+	// GetTableVersion returns a version with the table's full schema at it.
+	GetTableVersion(context.Context, *connect.Request[v1.GetTableVersionRequest]) (*connect.Response[v1.GetTableVersionResponse], error)
+	// RollbackTable brings a table's schema back to a version: fields,
+	// names, options, required and unique flags, and their data. Cells not
+	// written since the version come back as they were, byte for byte (also
+	// those of a deleted field, or from before a lossy type change); cells
+	// written since are converted back where possible and listed in the
+	// response where not. Fields created since are deleted (their cells are
+	// kept hidden). Restoring unique over duplicates added since is
+	// FAILED_PRECONDITION (reason UNIQUE_VIOLATION) naming them, and changes
+	// nothing. The rollback itself is a new version.
+	RollbackTable(context.Context, *connect.Request[v1.RollbackTableRequest]) (*connect.Response[v1.RollbackTableResponse], error)
 	// DeleteField removes a field from the table. Its cells are kept hidden
 	// until the table is purged. The primary field cannot be deleted.
 	DeleteField(context.Context, *connect.Request[v1.DeleteFieldRequest]) (*connect.Response[v1.DeleteFieldResponse], error)
@@ -189,6 +212,26 @@ func NewTableServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(tableServiceMethods.ByName("DeleteIndex")),
 			connect.WithClientOptions(opts...),
 		),
+		listTableVersions: connect.NewClient[v1.ListTableVersionsRequest, v1.ListTableVersionsResponse](
+			httpClient,
+			baseURL+TableServiceListTableVersionsProcedure,
+			connect.WithSchema(tableServiceMethods.ByName("ListTableVersions")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		getTableVersion: connect.NewClient[v1.GetTableVersionRequest, v1.GetTableVersionResponse](
+			httpClient,
+			baseURL+TableServiceGetTableVersionProcedure,
+			connect.WithSchema(tableServiceMethods.ByName("GetTableVersion")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		rollbackTable: connect.NewClient[v1.RollbackTableRequest, v1.RollbackTableResponse](
+			httpClient,
+			baseURL+TableServiceRollbackTableProcedure,
+			connect.WithSchema(tableServiceMethods.ByName("RollbackTable")),
+			connect.WithClientOptions(opts...),
+		),
 		deleteField: connect.NewClient[v1.DeleteFieldRequest, v1.DeleteFieldResponse](
 			httpClient,
 			baseURL+TableServiceDeleteFieldProcedure,
@@ -200,18 +243,21 @@ func NewTableServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 
 // tableServiceClient implements TableServiceClient.
 type tableServiceClient struct {
-	createTable  *connect.Client[v1.CreateTableRequest, v1.CreateTableResponse]
-	getTable     *connect.Client[v1.GetTableRequest, v1.GetTableResponse]
-	listTables   *connect.Client[v1.ListTablesRequest, v1.ListTablesResponse]
-	updateTable  *connect.Client[v1.UpdateTableRequest, v1.UpdateTableResponse]
-	deleteTable  *connect.Client[v1.DeleteTableRequest, v1.DeleteTableResponse]
-	restoreTable *connect.Client[v1.RestoreTableRequest, v1.RestoreTableResponse]
-	createField  *connect.Client[v1.CreateFieldRequest, v1.CreateFieldResponse]
-	updateField  *connect.Client[v1.UpdateFieldRequest, v1.UpdateFieldResponse]
-	createIndex  *connect.Client[v1.CreateIndexRequest, v1.CreateIndexResponse]
-	listIndexes  *connect.Client[v1.ListIndexesRequest, v1.ListIndexesResponse]
-	deleteIndex  *connect.Client[v1.DeleteIndexRequest, v1.DeleteIndexResponse]
-	deleteField  *connect.Client[v1.DeleteFieldRequest, v1.DeleteFieldResponse]
+	createTable       *connect.Client[v1.CreateTableRequest, v1.CreateTableResponse]
+	getTable          *connect.Client[v1.GetTableRequest, v1.GetTableResponse]
+	listTables        *connect.Client[v1.ListTablesRequest, v1.ListTablesResponse]
+	updateTable       *connect.Client[v1.UpdateTableRequest, v1.UpdateTableResponse]
+	deleteTable       *connect.Client[v1.DeleteTableRequest, v1.DeleteTableResponse]
+	restoreTable      *connect.Client[v1.RestoreTableRequest, v1.RestoreTableResponse]
+	createField       *connect.Client[v1.CreateFieldRequest, v1.CreateFieldResponse]
+	updateField       *connect.Client[v1.UpdateFieldRequest, v1.UpdateFieldResponse]
+	createIndex       *connect.Client[v1.CreateIndexRequest, v1.CreateIndexResponse]
+	listIndexes       *connect.Client[v1.ListIndexesRequest, v1.ListIndexesResponse]
+	deleteIndex       *connect.Client[v1.DeleteIndexRequest, v1.DeleteIndexResponse]
+	listTableVersions *connect.Client[v1.ListTableVersionsRequest, v1.ListTableVersionsResponse]
+	getTableVersion   *connect.Client[v1.GetTableVersionRequest, v1.GetTableVersionResponse]
+	rollbackTable     *connect.Client[v1.RollbackTableRequest, v1.RollbackTableResponse]
+	deleteField       *connect.Client[v1.DeleteFieldRequest, v1.DeleteFieldResponse]
 }
 
 // CreateTable calls pyairtable.table.v1.TableService.CreateTable.
@@ -269,6 +315,21 @@ func (c *tableServiceClient) DeleteIndex(ctx context.Context, req *connect.Reque
 	return c.deleteIndex.CallUnary(ctx, req)
 }
 
+// ListTableVersions calls pyairtable.table.v1.TableService.ListTableVersions.
+func (c *tableServiceClient) ListTableVersions(ctx context.Context, req *connect.Request[v1.ListTableVersionsRequest]) (*connect.Response[v1.ListTableVersionsResponse], error) {
+	return c.listTableVersions.CallUnary(ctx, req)
+}
+
+// GetTableVersion calls pyairtable.table.v1.TableService.GetTableVersion.
+func (c *tableServiceClient) GetTableVersion(ctx context.Context, req *connect.Request[v1.GetTableVersionRequest]) (*connect.Response[v1.GetTableVersionResponse], error) {
+	return c.getTableVersion.CallUnary(ctx, req)
+}
+
+// RollbackTable calls pyairtable.table.v1.TableService.RollbackTable.
+func (c *tableServiceClient) RollbackTable(ctx context.Context, req *connect.Request[v1.RollbackTableRequest]) (*connect.Response[v1.RollbackTableResponse], error) {
+	return c.rollbackTable.CallUnary(ctx, req)
+}
+
 // DeleteField calls pyairtable.table.v1.TableService.DeleteField.
 func (c *tableServiceClient) DeleteField(ctx context.Context, req *connect.Request[v1.DeleteFieldRequest]) (*connect.Response[v1.DeleteFieldResponse], error) {
 	return c.deleteField.CallUnary(ctx, req)
@@ -309,6 +370,20 @@ type TableServiceHandler interface {
 	// DeleteIndex drops an index made by CreateIndex (a unique field's index
 	// goes when unique is turned off).
 	DeleteIndex(context.Context, *connect.Request[v1.DeleteIndexRequest]) (*connect.Response[v1.DeleteIndexResponse], error)
+	// ListTableVersions lists a table's schema versions, newest first.
+	ListTableVersions(context.Context, *connect.Request[v1.ListTableVersionsRequest]) (*connect.Response[v1.ListTableVersionsResponse], error)
+	// GetTableVersion returns a version with the table's full schema at it.
+	GetTableVersion(context.Context, *connect.Request[v1.GetTableVersionRequest]) (*connect.Response[v1.GetTableVersionResponse], error)
+	// RollbackTable brings a table's schema back to a version: fields,
+	// names, options, required and unique flags, and their data. Cells not
+	// written since the version come back as they were, byte for byte (also
+	// those of a deleted field, or from before a lossy type change); cells
+	// written since are converted back where possible and listed in the
+	// response where not. Fields created since are deleted (their cells are
+	// kept hidden). Restoring unique over duplicates added since is
+	// FAILED_PRECONDITION (reason UNIQUE_VIOLATION) naming them, and changes
+	// nothing. The rollback itself is a new version.
+	RollbackTable(context.Context, *connect.Request[v1.RollbackTableRequest]) (*connect.Response[v1.RollbackTableResponse], error)
 	// DeleteField removes a field from the table. Its cells are kept hidden
 	// until the table is purged. The primary field cannot be deleted.
 	DeleteField(context.Context, *connect.Request[v1.DeleteFieldRequest]) (*connect.Response[v1.DeleteFieldResponse], error)
@@ -390,6 +465,26 @@ func NewTableServiceHandler(svc TableServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(tableServiceMethods.ByName("DeleteIndex")),
 		connect.WithHandlerOptions(opts...),
 	)
+	tableServiceListTableVersionsHandler := connect.NewUnaryHandler(
+		TableServiceListTableVersionsProcedure,
+		svc.ListTableVersions,
+		connect.WithSchema(tableServiceMethods.ByName("ListTableVersions")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	tableServiceGetTableVersionHandler := connect.NewUnaryHandler(
+		TableServiceGetTableVersionProcedure,
+		svc.GetTableVersion,
+		connect.WithSchema(tableServiceMethods.ByName("GetTableVersion")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	tableServiceRollbackTableHandler := connect.NewUnaryHandler(
+		TableServiceRollbackTableProcedure,
+		svc.RollbackTable,
+		connect.WithSchema(tableServiceMethods.ByName("RollbackTable")),
+		connect.WithHandlerOptions(opts...),
+	)
 	tableServiceDeleteFieldHandler := connect.NewUnaryHandler(
 		TableServiceDeleteFieldProcedure,
 		svc.DeleteField,
@@ -420,6 +515,12 @@ func NewTableServiceHandler(svc TableServiceHandler, opts ...connect.HandlerOpti
 			tableServiceListIndexesHandler.ServeHTTP(w, r)
 		case TableServiceDeleteIndexProcedure:
 			tableServiceDeleteIndexHandler.ServeHTTP(w, r)
+		case TableServiceListTableVersionsProcedure:
+			tableServiceListTableVersionsHandler.ServeHTTP(w, r)
+		case TableServiceGetTableVersionProcedure:
+			tableServiceGetTableVersionHandler.ServeHTTP(w, r)
+		case TableServiceRollbackTableProcedure:
+			tableServiceRollbackTableHandler.ServeHTTP(w, r)
 		case TableServiceDeleteFieldProcedure:
 			tableServiceDeleteFieldHandler.ServeHTTP(w, r)
 		default:
@@ -473,6 +574,18 @@ func (UnimplementedTableServiceHandler) ListIndexes(context.Context, *connect.Re
 
 func (UnimplementedTableServiceHandler) DeleteIndex(context.Context, *connect.Request[v1.DeleteIndexRequest]) (*connect.Response[v1.DeleteIndexResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("pyairtable.table.v1.TableService.DeleteIndex is not implemented"))
+}
+
+func (UnimplementedTableServiceHandler) ListTableVersions(context.Context, *connect.Request[v1.ListTableVersionsRequest]) (*connect.Response[v1.ListTableVersionsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("pyairtable.table.v1.TableService.ListTableVersions is not implemented"))
+}
+
+func (UnimplementedTableServiceHandler) GetTableVersion(context.Context, *connect.Request[v1.GetTableVersionRequest]) (*connect.Response[v1.GetTableVersionResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("pyairtable.table.v1.TableService.GetTableVersion is not implemented"))
+}
+
+func (UnimplementedTableServiceHandler) RollbackTable(context.Context, *connect.Request[v1.RollbackTableRequest]) (*connect.Response[v1.RollbackTableResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("pyairtable.table.v1.TableService.RollbackTable is not implemented"))
 }
 
 func (UnimplementedTableServiceHandler) DeleteField(context.Context, *connect.Request[v1.DeleteFieldRequest]) (*connect.Response[v1.DeleteFieldResponse], error) {

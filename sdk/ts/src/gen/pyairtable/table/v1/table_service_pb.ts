@@ -15,13 +15,15 @@ import type { Index } from "./index_pb.js";
 import { file_pyairtable_table_v1_index } from "./index_pb.js";
 import type { Table } from "./table_pb.js";
 import { file_pyairtable_table_v1_table } from "./table_pb.js";
+import type { TableVersion, UnconvertedCell } from "./version_pb.js";
+import { file_pyairtable_table_v1_version } from "./version_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file pyairtable/table/v1/table_service.proto.
  */
 export const file_pyairtable_table_v1_table_service: GenFile = /*@__PURE__*/
-  fileDesc("CidweWFpcnRhYmxlL3RhYmxlL3YxL3RhYmxlX3NlcnZpY2UucHJvdG8SE3B5YWlydGFibGUudGFibGUudjEi2AEKEkNyZWF0ZVRhYmxlUmVxdWVzdBIsCgdiYXNlX2lkGAEgASgJQhu6SBhyFjIUXmFwcFtBLVphLXowLTldezE0fSQSGAoEbmFtZRgCIAEoCUIKukgHcgUQARj/ARIeCgtkZXNjcmlwdGlvbhgDIAEoCUIJukgGcgQYoJwBEjsKBmZpZWxkcxgEIAMoCzIeLnB5YWlydGFibGUudGFibGUudjEuRmllbGRTcGVjQgu6SAiSAQUIARD0AxIdCgpyZXF1ZXN0X2lkGAUgASgJQgm6SAZyBMi9KgEiQAoTQ3JlYXRlVGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUiQAoPR2V0VGFibGVSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQiPQoQR2V0VGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUilAEKEUxpc3RUYWJsZXNSZXF1ZXN0EiwKB2Jhc2VfaWQYASABKAlCG7pIGHIWMhReYXBwW0EtWmEtejAtOV17MTR9JBIdCglwYWdlX3NpemUYAiABKAVCCrpIBxoFGOgHKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAgSFAoMc2hvd19kZWxldGVkGAQgASgIIlkKEkxpc3RUYWJsZXNSZXNwb25zZRIqCgZ0YWJsZXMYASADKAsyGi5weWFpcnRhYmxlLnRhYmxlLnYxLlRhYmxlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKnAgoSVXBkYXRlVGFibGVSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQSHQoEbmFtZRgCIAEoCUIKukgHcgUQARj/AUgAiAEBEiMKC2Rlc2NyaXB0aW9uGAMgASgJQgm6SAZyBBignAFIAYgBARI6ChBwcmltYXJ5X2ZpZWxkX2lkGAQgASgJQhu6SBhyFjIUXmZsZFtBLVphLXowLTldezE0fSRIAogBARIVCgRldGFnGAUgASgJQge6SARyAhhAEh0KCnJlcXVlc3RfaWQYBiABKAlCCbpIBnIEyL0qAUIHCgVfbmFtZUIOCgxfZGVzY3JpcHRpb25CEwoRX3ByaW1hcnlfZmllbGRfaWQiQAoTVXBkYXRlVGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUieQoSRGVsZXRlVGFibGVSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQSFQoEZXRhZxgCIAEoCUIHukgEcgIYQBIdCgpyZXF1ZXN0X2lkGAMgASgJQgm6SAZyBMi9KgEiQAoTRGVsZXRlVGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUiYwoTUmVzdG9yZVRhYmxlUmVxdWVzdBItCgh0YWJsZV9pZBgBIAEoCUIbukgYchYyFF50YmxbQS1aYS16MC05XXsxNH0kEh0KCnJlcXVlc3RfaWQYAiABKAlCCbpIBnIEyL0qASJBChRSZXN0b3JlVGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUisAEKEkNyZWF0ZUZpZWxkUmVxdWVzdBItCgh0YWJsZV9pZBgBIAEoCUIbukgYchYyFF50YmxbQS1aYS16MC05XXsxNH0kEjUKBWZpZWxkGAIgASgLMh4ucHlhaXJ0YWJsZS50YWJsZS52MS5GaWVsZFNwZWNCBrpIA8gBARIVCgRldGFnGAMgASgJQge6SARyAhhAEh0KCnJlcXVlc3RfaWQYBCABKAlCCbpIBnIEyL0qASJrChNDcmVhdGVGaWVsZFJlc3BvbnNlEikKBWZpZWxkGAEgASgLMhoucHlhaXJ0YWJsZS50YWJsZS52MS5GaWVsZBIpCgV0YWJsZRgCIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUixQMKElVwZGF0ZUZpZWxkUmVxdWVzdBItCgh0YWJsZV9pZBgBIAEoCUIbukgYchYyFF50YmxbQS1aYS16MC05XXsxNH0kEi0KCGZpZWxkX2lkGAIgASgJQhu6SBhyFjIUXmZsZFtBLVphLXowLTldezE0fSQSHQoEbmFtZRgDIAEoCUIKukgHcgUQARj/AUgAiAEBEiMKC2Rlc2NyaXB0aW9uGAQgASgJQgm6SAZyBBignAFIAYgBARI9CgR0eXBlGAUgASgOMh4ucHlhaXJ0YWJsZS50YWJsZS52MS5GaWVsZFR5cGVCCrpIB4IBBBABIABIAogBARIyCgdvcHRpb25zGAYgASgLMiEucHlhaXJ0YWJsZS50YWJsZS52MS5GaWVsZE9wdGlvbnMSFQoIcmVxdWlyZWQYByABKAhIA4gBARITCgZ1bmlxdWUYCiABKAhIBIgBARIVCgRldGFnGAggASgJQge6SARyAhhAEh0KCnJlcXVlc3RfaWQYCSABKAlCCbpIBnIEyL0qAUIHCgVfbmFtZUIOCgxfZGVzY3JpcHRpb25CBwoFX3R5cGVCCwoJX3JlcXVpcmVkQgkKB191bmlxdWUi0gEKE1VwZGF0ZUZpZWxkUmVzcG9uc2USKQoFZmllbGQYASABKAsyGi5weWFpcnRhYmxlLnRhYmxlLnYxLkZpZWxkEikKBXRhYmxlGAIgASgLMhoucHlhaXJ0YWJsZS50YWJsZS52MS5UYWJsZRIXCg9jb252ZXJ0ZWRfY2VsbHMYAyABKAMSFQoNY2xlYXJlZF9jZWxscxgEIAEoAxI1CglvcGVyYXRpb24YBSABKAsyIi5weWFpcnRhYmxlLm9wZXJhdGlvbi52MS5PcGVyYXRpb24iiQEKEkNyZWF0ZUluZGV4UmVxdWVzdBItCgh0YWJsZV9pZBgBIAEoCUIbukgYchYyFF50YmxbQS1aYS16MC05XXsxNH0kEiUKBmZpZWxkcxgCIAMoCUIVukgSkgEPCAEQCBgBIgdyBRABGP8BEh0KCnJlcXVlc3RfaWQYAyABKAlCCbpIBnIEyL0qASJ3ChNDcmVhdGVJbmRleFJlc3BvbnNlEikKBWluZGV4GAEgASgLMhoucHlhaXJ0YWJsZS50YWJsZS52MS5JbmRleBI1CglvcGVyYXRpb24YAiABKAsyIi5weWFpcnRhYmxlLm9wZXJhdGlvbi52MS5PcGVyYXRpb24iQwoSTGlzdEluZGV4ZXNSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQiQgoTTGlzdEluZGV4ZXNSZXNwb25zZRIrCgdpbmRleGVzGAEgAygLMhoucHlhaXJ0YWJsZS50YWJsZS52MS5JbmRleCKRAQoSRGVsZXRlSW5kZXhSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQSLQoIaW5kZXhfaWQYAiABKAlCG7pIGHIWMhReaWR4W0EtWmEtejAtOV17MTR9JBIdCgpyZXF1ZXN0X2lkGAMgASgJQgm6SAZyBMi9KgEiJwoTRGVsZXRlSW5kZXhSZXNwb25zZRIQCghpbmRleF9pZBgBIAEoCSKoAQoSRGVsZXRlRmllbGRSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQSLQoIZmllbGRfaWQYAiABKAlCG7pIGHIWMhReZmxkW0EtWmEtejAtOV17MTR9JBIVCgRldGFnGAMgASgJQge6SARyAhhAEh0KCnJlcXVlc3RfaWQYBCABKAlCCbpIBnIEyL0qASJAChNEZWxldGVGaWVsZFJlc3BvbnNlEikKBXRhYmxlGAEgASgLMhoucHlhaXJ0YWJsZS50YWJsZS52MS5UYWJsZTL0DAoMVGFibGVTZXJ2aWNlEoUBCgtDcmVhdGVUYWJsZRInLnB5YWlydGFibGUudGFibGUudjEuQ3JlYXRlVGFibGVSZXF1ZXN0GigucHlhaXJ0YWJsZS50YWJsZS52MS5DcmVhdGVUYWJsZVJlc3BvbnNlIiPK8xgfChJzY2hlbWEuYmFzZXM6d3JpdGUQBDIHYmFzZV9pZBJ/CghHZXRUYWJsZRIkLnB5YWlydGFibGUudGFibGUudjEuR2V0VGFibGVSZXF1ZXN0GiUucHlhaXJ0YWJsZS50YWJsZS52MS5HZXRUYWJsZVJlc3BvbnNlIiaQAgHK8xgfChFzY2hlbWEuYmFzZXM6cmVhZBABOgh0YWJsZV9pZBKEAQoKTGlzdFRhYmxlcxImLnB5YWlydGFibGUudGFibGUudjEuTGlzdFRhYmxlc1JlcXVlc3QaJy5weWFpcnRhYmxlLnRhYmxlLnYxLkxpc3RUYWJsZXNSZXNwb25zZSIlkAIByvMYHgoRc2NoZW1hLmJhc2VzOnJlYWQQATIHYmFzZV9pZBKGAQoLVXBkYXRlVGFibGUSJy5weWFpcnRhYmxlLnRhYmxlLnYxLlVwZGF0ZVRhYmxlUmVxdWVzdBooLnB5YWlydGFibGUudGFibGUudjEuVXBkYXRlVGFibGVSZXNwb25zZSIkyvMYIAoSc2NoZW1hLmJhc2VzOndyaXRlEAQ6CHRhYmxlX2lkEoYBCgtEZWxldGVUYWJsZRInLnB5YWlydGFibGUudGFibGUudjEuRGVsZXRlVGFibGVSZXF1ZXN0GigucHlhaXJ0YWJsZS50YWJsZS52MS5EZWxldGVUYWJsZVJlc3BvbnNlIiTK8xggChJzY2hlbWEuYmFzZXM6d3JpdGUQBDoIdGFibGVfaWQSiQEKDFJlc3RvcmVUYWJsZRIoLnB5YWlydGFibGUudGFibGUudjEuUmVzdG9yZVRhYmxlUmVxdWVzdBopLnB5YWlydGFibGUudGFibGUudjEuUmVzdG9yZVRhYmxlUmVzcG9uc2UiJMrzGCAKEnNjaGVtYS5iYXNlczp3cml0ZRAEOgh0YWJsZV9pZBKGAQoLQ3JlYXRlRmllbGQSJy5weWFpcnRhYmxlLnRhYmxlLnYxLkNyZWF0ZUZpZWxkUmVxdWVzdBooLnB5YWlydGFibGUudGFibGUudjEuQ3JlYXRlRmllbGRSZXNwb25zZSIkyvMYIAoSc2NoZW1hLmJhc2VzOndyaXRlEAQ6CHRhYmxlX2lkEoYBCgtVcGRhdGVGaWVsZBInLnB5YWlydGFibGUudGFibGUudjEuVXBkYXRlRmllbGRSZXF1ZXN0GigucHlhaXJ0YWJsZS50YWJsZS52MS5VcGRhdGVGaWVsZFJlc3BvbnNlIiTK8xggChJzY2hlbWEuYmFzZXM6d3JpdGUQBDoIdGFibGVfaWQShgEKC0NyZWF0ZUluZGV4EicucHlhaXJ0YWJsZS50YWJsZS52MS5DcmVhdGVJbmRleFJlcXVlc3QaKC5weWFpcnRhYmxlLnRhYmxlLnYxLkNyZWF0ZUluZGV4UmVzcG9uc2UiJMrzGCAKEnNjaGVtYS5iYXNlczp3cml0ZRAEOgh0YWJsZV9pZBKIAQoLTGlzdEluZGV4ZXMSJy5weWFpcnRhYmxlLnRhYmxlLnYxLkxpc3RJbmRleGVzUmVxdWVzdBooLnB5YWlydGFibGUudGFibGUudjEuTGlzdEluZGV4ZXNSZXNwb25zZSImkAIByvMYHwoRc2NoZW1hLmJhc2VzOnJlYWQQAToIdGFibGVfaWQShgEKC0RlbGV0ZUluZGV4EicucHlhaXJ0YWJsZS50YWJsZS52MS5EZWxldGVJbmRleFJlcXVlc3QaKC5weWFpcnRhYmxlLnRhYmxlLnYxLkRlbGV0ZUluZGV4UmVzcG9uc2UiJMrzGCAKEnNjaGVtYS5iYXNlczp3cml0ZRAEOgh0YWJsZV9pZBKGAQoLRGVsZXRlRmllbGQSJy5weWFpcnRhYmxlLnRhYmxlLnYxLkRlbGV0ZUZpZWxkUmVxdWVzdBooLnB5YWlydGFibGUudGFibGUudjEuRGVsZXRlRmllbGRSZXNwb25zZSIkyvMYIAoSc2NoZW1hLmJhc2VzOndyaXRlEAQ6CHRhYmxlX2lkQkJaQGdpdGh1Yi5jb20vcHlhaXJ0YWJsZS9weWFpcnRhYmxlL2dlbi9weWFpcnRhYmxlL3RhYmxlL3YxO3RhYmxldjFiBnByb3RvMw", [file_buf_validate_validate, file_pyairtable_common_v1_access, file_pyairtable_common_v1_request_id, file_pyairtable_operation_v1_operation, file_pyairtable_table_v1_field, file_pyairtable_table_v1_index, file_pyairtable_table_v1_table]);
+  fileDesc("CidweWFpcnRhYmxlL3RhYmxlL3YxL3RhYmxlX3NlcnZpY2UucHJvdG8SE3B5YWlydGFibGUudGFibGUudjEi2AEKEkNyZWF0ZVRhYmxlUmVxdWVzdBIsCgdiYXNlX2lkGAEgASgJQhu6SBhyFjIUXmFwcFtBLVphLXowLTldezE0fSQSGAoEbmFtZRgCIAEoCUIKukgHcgUQARj/ARIeCgtkZXNjcmlwdGlvbhgDIAEoCUIJukgGcgQYoJwBEjsKBmZpZWxkcxgEIAMoCzIeLnB5YWlydGFibGUudGFibGUudjEuRmllbGRTcGVjQgu6SAiSAQUIARD0AxIdCgpyZXF1ZXN0X2lkGAUgASgJQgm6SAZyBMi9KgEiQAoTQ3JlYXRlVGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUiQAoPR2V0VGFibGVSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQiPQoQR2V0VGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUilAEKEUxpc3RUYWJsZXNSZXF1ZXN0EiwKB2Jhc2VfaWQYASABKAlCG7pIGHIWMhReYXBwW0EtWmEtejAtOV17MTR9JBIdCglwYWdlX3NpemUYAiABKAVCCrpIBxoFGOgHKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAgSFAoMc2hvd19kZWxldGVkGAQgASgIIlkKEkxpc3RUYWJsZXNSZXNwb25zZRIqCgZ0YWJsZXMYASADKAsyGi5weWFpcnRhYmxlLnRhYmxlLnYxLlRhYmxlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKnAgoSVXBkYXRlVGFibGVSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQSHQoEbmFtZRgCIAEoCUIKukgHcgUQARj/AUgAiAEBEiMKC2Rlc2NyaXB0aW9uGAMgASgJQgm6SAZyBBignAFIAYgBARI6ChBwcmltYXJ5X2ZpZWxkX2lkGAQgASgJQhu6SBhyFjIUXmZsZFtBLVphLXowLTldezE0fSRIAogBARIVCgRldGFnGAUgASgJQge6SARyAhhAEh0KCnJlcXVlc3RfaWQYBiABKAlCCbpIBnIEyL0qAUIHCgVfbmFtZUIOCgxfZGVzY3JpcHRpb25CEwoRX3ByaW1hcnlfZmllbGRfaWQiQAoTVXBkYXRlVGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUieQoSRGVsZXRlVGFibGVSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQSFQoEZXRhZxgCIAEoCUIHukgEcgIYQBIdCgpyZXF1ZXN0X2lkGAMgASgJQgm6SAZyBMi9KgEiQAoTRGVsZXRlVGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUiYwoTUmVzdG9yZVRhYmxlUmVxdWVzdBItCgh0YWJsZV9pZBgBIAEoCUIbukgYchYyFF50YmxbQS1aYS16MC05XXsxNH0kEh0KCnJlcXVlc3RfaWQYAiABKAlCCbpIBnIEyL0qASJBChRSZXN0b3JlVGFibGVSZXNwb25zZRIpCgV0YWJsZRgBIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUisAEKEkNyZWF0ZUZpZWxkUmVxdWVzdBItCgh0YWJsZV9pZBgBIAEoCUIbukgYchYyFF50YmxbQS1aYS16MC05XXsxNH0kEjUKBWZpZWxkGAIgASgLMh4ucHlhaXJ0YWJsZS50YWJsZS52MS5GaWVsZFNwZWNCBrpIA8gBARIVCgRldGFnGAMgASgJQge6SARyAhhAEh0KCnJlcXVlc3RfaWQYBCABKAlCCbpIBnIEyL0qASJrChNDcmVhdGVGaWVsZFJlc3BvbnNlEikKBWZpZWxkGAEgASgLMhoucHlhaXJ0YWJsZS50YWJsZS52MS5GaWVsZBIpCgV0YWJsZRgCIAEoCzIaLnB5YWlydGFibGUudGFibGUudjEuVGFibGUixQMKElVwZGF0ZUZpZWxkUmVxdWVzdBItCgh0YWJsZV9pZBgBIAEoCUIbukgYchYyFF50YmxbQS1aYS16MC05XXsxNH0kEi0KCGZpZWxkX2lkGAIgASgJQhu6SBhyFjIUXmZsZFtBLVphLXowLTldezE0fSQSHQoEbmFtZRgDIAEoCUIKukgHcgUQARj/AUgAiAEBEiMKC2Rlc2NyaXB0aW9uGAQgASgJQgm6SAZyBBignAFIAYgBARI9CgR0eXBlGAUgASgOMh4ucHlhaXJ0YWJsZS50YWJsZS52MS5GaWVsZFR5cGVCCrpIB4IBBBABIABIAogBARIyCgdvcHRpb25zGAYgASgLMiEucHlhaXJ0YWJsZS50YWJsZS52MS5GaWVsZE9wdGlvbnMSFQoIcmVxdWlyZWQYByABKAhIA4gBARITCgZ1bmlxdWUYCiABKAhIBIgBARIVCgRldGFnGAggASgJQge6SARyAhhAEh0KCnJlcXVlc3RfaWQYCSABKAlCCbpIBnIEyL0qAUIHCgVfbmFtZUIOCgxfZGVzY3JpcHRpb25CBwoFX3R5cGVCCwoJX3JlcXVpcmVkQgkKB191bmlxdWUi0gEKE1VwZGF0ZUZpZWxkUmVzcG9uc2USKQoFZmllbGQYASABKAsyGi5weWFpcnRhYmxlLnRhYmxlLnYxLkZpZWxkEikKBXRhYmxlGAIgASgLMhoucHlhaXJ0YWJsZS50YWJsZS52MS5UYWJsZRIXCg9jb252ZXJ0ZWRfY2VsbHMYAyABKAMSFQoNY2xlYXJlZF9jZWxscxgEIAEoAxI1CglvcGVyYXRpb24YBSABKAsyIi5weWFpcnRhYmxlLm9wZXJhdGlvbi52MS5PcGVyYXRpb24iiQEKEkNyZWF0ZUluZGV4UmVxdWVzdBItCgh0YWJsZV9pZBgBIAEoCUIbukgYchYyFF50YmxbQS1aYS16MC05XXsxNH0kEiUKBmZpZWxkcxgCIAMoCUIVukgSkgEPCAEQCBgBIgdyBRABGP8BEh0KCnJlcXVlc3RfaWQYAyABKAlCCbpIBnIEyL0qASJ3ChNDcmVhdGVJbmRleFJlc3BvbnNlEikKBWluZGV4GAEgASgLMhoucHlhaXJ0YWJsZS50YWJsZS52MS5JbmRleBI1CglvcGVyYXRpb24YAiABKAsyIi5weWFpcnRhYmxlLm9wZXJhdGlvbi52MS5PcGVyYXRpb24iQwoSTGlzdEluZGV4ZXNSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQiQgoTTGlzdEluZGV4ZXNSZXNwb25zZRIrCgdpbmRleGVzGAEgAygLMhoucHlhaXJ0YWJsZS50YWJsZS52MS5JbmRleCKRAQoSRGVsZXRlSW5kZXhSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQSLQoIaW5kZXhfaWQYAiABKAlCG7pIGHIWMhReaWR4W0EtWmEtejAtOV17MTR9JBIdCgpyZXF1ZXN0X2lkGAMgASgJQgm6SAZyBMi9KgEiJwoTRGVsZXRlSW5kZXhSZXNwb25zZRIQCghpbmRleF9pZBgBIAEoCSKoAQoSRGVsZXRlRmllbGRSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQSLQoIZmllbGRfaWQYAiABKAlCG7pIGHIWMhReZmxkW0EtWmEtejAtOV17MTR9JBIVCgRldGFnGAMgASgJQge6SARyAhhAEh0KCnJlcXVlc3RfaWQYBCABKAlCCbpIBnIEyL0qASJAChNEZWxldGVGaWVsZFJlc3BvbnNlEikKBXRhYmxlGAEgASgLMhoucHlhaXJ0YWJsZS50YWJsZS52MS5UYWJsZSKGAQoYTGlzdFRhYmxlVmVyc2lvbnNSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQSHQoJcGFnZV9zaXplGAIgASgFQgq6SAcaBRjoBygAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIAIImkKGUxpc3RUYWJsZVZlcnNpb25zUmVzcG9uc2USMwoIdmVyc2lvbnMYASADKAsyIS5weWFpcnRhYmxlLnRhYmxlLnYxLlRhYmxlVmVyc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkieAoWR2V0VGFibGVWZXJzaW9uUmVxdWVzdBItCgh0YWJsZV9pZBgBIAEoCUIbukgYchYyFF50YmxbQS1aYS16MC05XXsxNH0kEi8KCnZlcnNpb25faWQYAiABKAlCG7pIGHIWMhRedmVyW0EtWmEtejAtOV17MTR9JCJNChdHZXRUYWJsZVZlcnNpb25SZXNwb25zZRIyCgd2ZXJzaW9uGAEgASgLMiEucHlhaXJ0YWJsZS50YWJsZS52MS5UYWJsZVZlcnNpb24irAEKFFJvbGxiYWNrVGFibGVSZXF1ZXN0Ei0KCHRhYmxlX2lkGAEgASgJQhu6SBhyFjIUXnRibFtBLVphLXowLTldezE0fSQSLwoKdmVyc2lvbl9pZBgCIAEoCUIbukgYchYyFF52ZXJbQS1aYS16MC05XXsxNH0kEhUKBGV0YWcYAyABKAlCB7pIBHICGEASHQoKcmVxdWVzdF9pZBgEIAEoCUIJukgGcgTIvSoBItIBChVSb2xsYmFja1RhYmxlUmVzcG9uc2USKQoFdGFibGUYASABKAsyGi5weWFpcnRhYmxlLnRhYmxlLnYxLlRhYmxlEjIKB3ZlcnNpb24YAiABKAsyIS5weWFpcnRhYmxlLnRhYmxlLnYxLlRhYmxlVmVyc2lvbhI/ChF1bmNvbnZlcnRlZF9jZWxscxgDIAMoCzIkLnB5YWlydGFibGUudGFibGUudjEuVW5jb252ZXJ0ZWRDZWxsEhkKEXVuY29udmVydGVkX2NvdW50GAQgASgDMrcQCgxUYWJsZVNlcnZpY2UShQEKC0NyZWF0ZVRhYmxlEicucHlhaXJ0YWJsZS50YWJsZS52MS5DcmVhdGVUYWJsZVJlcXVlc3QaKC5weWFpcnRhYmxlLnRhYmxlLnYxLkNyZWF0ZVRhYmxlUmVzcG9uc2UiI8rzGB8KEnNjaGVtYS5iYXNlczp3cml0ZRAEMgdiYXNlX2lkEn8KCEdldFRhYmxlEiQucHlhaXJ0YWJsZS50YWJsZS52MS5HZXRUYWJsZVJlcXVlc3QaJS5weWFpcnRhYmxlLnRhYmxlLnYxLkdldFRhYmxlUmVzcG9uc2UiJpACAcrzGB8KEXNjaGVtYS5iYXNlczpyZWFkEAE6CHRhYmxlX2lkEoQBCgpMaXN0VGFibGVzEiYucHlhaXJ0YWJsZS50YWJsZS52MS5MaXN0VGFibGVzUmVxdWVzdBonLnB5YWlydGFibGUudGFibGUudjEuTGlzdFRhYmxlc1Jlc3BvbnNlIiWQAgHK8xgeChFzY2hlbWEuYmFzZXM6cmVhZBABMgdiYXNlX2lkEoYBCgtVcGRhdGVUYWJsZRInLnB5YWlydGFibGUudGFibGUudjEuVXBkYXRlVGFibGVSZXF1ZXN0GigucHlhaXJ0YWJsZS50YWJsZS52MS5VcGRhdGVUYWJsZVJlc3BvbnNlIiTK8xggChJzY2hlbWEuYmFzZXM6d3JpdGUQBDoIdGFibGVfaWQShgEKC0RlbGV0ZVRhYmxlEicucHlhaXJ0YWJsZS50YWJsZS52MS5EZWxldGVUYWJsZVJlcXVlc3QaKC5weWFpcnRhYmxlLnRhYmxlLnYxLkRlbGV0ZVRhYmxlUmVzcG9uc2UiJMrzGCAKEnNjaGVtYS5iYXNlczp3cml0ZRAEOgh0YWJsZV9pZBKJAQoMUmVzdG9yZVRhYmxlEigucHlhaXJ0YWJsZS50YWJsZS52MS5SZXN0b3JlVGFibGVSZXF1ZXN0GikucHlhaXJ0YWJsZS50YWJsZS52MS5SZXN0b3JlVGFibGVSZXNwb25zZSIkyvMYIAoSc2NoZW1hLmJhc2VzOndyaXRlEAQ6CHRhYmxlX2lkEoYBCgtDcmVhdGVGaWVsZBInLnB5YWlydGFibGUudGFibGUudjEuQ3JlYXRlRmllbGRSZXF1ZXN0GigucHlhaXJ0YWJsZS50YWJsZS52MS5DcmVhdGVGaWVsZFJlc3BvbnNlIiTK8xggChJzY2hlbWEuYmFzZXM6d3JpdGUQBDoIdGFibGVfaWQShgEKC1VwZGF0ZUZpZWxkEicucHlhaXJ0YWJsZS50YWJsZS52MS5VcGRhdGVGaWVsZFJlcXVlc3QaKC5weWFpcnRhYmxlLnRhYmxlLnYxLlVwZGF0ZUZpZWxkUmVzcG9uc2UiJMrzGCAKEnNjaGVtYS5iYXNlczp3cml0ZRAEOgh0YWJsZV9pZBKGAQoLQ3JlYXRlSW5kZXgSJy5weWFpcnRhYmxlLnRhYmxlLnYxLkNyZWF0ZUluZGV4UmVxdWVzdBooLnB5YWlydGFibGUudGFibGUudjEuQ3JlYXRlSW5kZXhSZXNwb25zZSIkyvMYIAoSc2NoZW1hLmJhc2VzOndyaXRlEAQ6CHRhYmxlX2lkEogBCgtMaXN0SW5kZXhlcxInLnB5YWlydGFibGUudGFibGUudjEuTGlzdEluZGV4ZXNSZXF1ZXN0GigucHlhaXJ0YWJsZS50YWJsZS52MS5MaXN0SW5kZXhlc1Jlc3BvbnNlIiaQAgHK8xgfChFzY2hlbWEuYmFzZXM6cmVhZBABOgh0YWJsZV9pZBKGAQoLRGVsZXRlSW5kZXgSJy5weWFpcnRhYmxlLnRhYmxlLnYxLkRlbGV0ZUluZGV4UmVxdWVzdBooLnB5YWlydGFibGUudGFibGUudjEuRGVsZXRlSW5kZXhSZXNwb25zZSIkyvMYIAoSc2NoZW1hLmJhc2VzOndyaXRlEAQ6CHRhYmxlX2lkEpoBChFMaXN0VGFibGVWZXJzaW9ucxItLnB5YWlydGFibGUudGFibGUudjEuTGlzdFRhYmxlVmVyc2lvbnNSZXF1ZXN0Gi4ucHlhaXJ0YWJsZS50YWJsZS52MS5MaXN0VGFibGVWZXJzaW9uc1Jlc3BvbnNlIiaQAgHK8xgfChFzY2hlbWEuYmFzZXM6cmVhZBABOgh0YWJsZV9pZBKUAQoPR2V0VGFibGVWZXJzaW9uEisucHlhaXJ0YWJsZS50YWJsZS52MS5HZXRUYWJsZVZlcnNpb25SZXF1ZXN0GiwucHlhaXJ0YWJsZS50YWJsZS52MS5HZXRUYWJsZVZlcnNpb25SZXNwb25zZSImkAIByvMYHwoRc2NoZW1hLmJhc2VzOnJlYWQQAToIdGFibGVfaWQSjAEKDVJvbGxiYWNrVGFibGUSKS5weWFpcnRhYmxlLnRhYmxlLnYxLlJvbGxiYWNrVGFibGVSZXF1ZXN0GioucHlhaXJ0YWJsZS50YWJsZS52MS5Sb2xsYmFja1RhYmxlUmVzcG9uc2UiJMrzGCAKEnNjaGVtYS5iYXNlczp3cml0ZRAEOgh0YWJsZV9pZBKGAQoLRGVsZXRlRmllbGQSJy5weWFpcnRhYmxlLnRhYmxlLnYxLkRlbGV0ZUZpZWxkUmVxdWVzdBooLnB5YWlydGFibGUudGFibGUudjEuRGVsZXRlRmllbGRSZXNwb25zZSIkyvMYIAoSc2NoZW1hLmJhc2VzOndyaXRlEAQ6CHRhYmxlX2lkQkJaQGdpdGh1Yi5jb20vcHlhaXJ0YWJsZS9weWFpcnRhYmxlL2dlbi9weWFpcnRhYmxlL3RhYmxlL3YxO3RhYmxldjFiBnByb3RvMw", [file_buf_validate_validate, file_pyairtable_common_v1_access, file_pyairtable_common_v1_request_id, file_pyairtable_operation_v1_operation, file_pyairtable_table_v1_field, file_pyairtable_table_v1_index, file_pyairtable_table_v1_table, file_pyairtable_table_v1_version]);
 
 /**
  * CreateTableRequest describes the table to create.
@@ -826,6 +828,204 @@ export const DeleteFieldResponseSchema: GenMessage<DeleteFieldResponse> = /*@__P
   messageDesc(file_pyairtable_table_v1_table_service, 23);
 
 /**
+ * ListTableVersionsRequest asks for a page of a table's versions.
+ *
+ * @generated from message pyairtable.table.v1.ListTableVersionsRequest
+ */
+export type ListTableVersionsRequest = Message<"pyairtable.table.v1.ListTableVersionsRequest"> & {
+  /**
+   * The table ("tbl…").
+   *
+   * @generated from field: string table_id = 1;
+   */
+  tableId: string;
+
+  /**
+   * At most this many versions. Default 100, at most 1000.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * The next_page_token of a previous call with the same table, or empty
+   * for the first page.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message pyairtable.table.v1.ListTableVersionsRequest.
+ * Use `create(ListTableVersionsRequestSchema)` to create a new message.
+ */
+export const ListTableVersionsRequestSchema: GenMessage<ListTableVersionsRequest> = /*@__PURE__*/
+  messageDesc(file_pyairtable_table_v1_table_service, 24);
+
+/**
+ * ListTableVersionsResponse holds a page of versions.
+ *
+ * @generated from message pyairtable.table.v1.ListTableVersionsResponse
+ */
+export type ListTableVersionsResponse = Message<"pyairtable.table.v1.ListTableVersionsResponse"> & {
+  /**
+   * The versions, newest first, without their schemas.
+   *
+   * @generated from field: repeated pyairtable.table.v1.TableVersion versions = 1;
+   */
+  versions: TableVersion[];
+
+  /**
+   * The token of the next page; empty when there are no more pages.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message pyairtable.table.v1.ListTableVersionsResponse.
+ * Use `create(ListTableVersionsResponseSchema)` to create a new message.
+ */
+export const ListTableVersionsResponseSchema: GenMessage<ListTableVersionsResponse> = /*@__PURE__*/
+  messageDesc(file_pyairtable_table_v1_table_service, 25);
+
+/**
+ * GetTableVersionRequest names a version.
+ *
+ * @generated from message pyairtable.table.v1.GetTableVersionRequest
+ */
+export type GetTableVersionRequest = Message<"pyairtable.table.v1.GetTableVersionRequest"> & {
+  /**
+   * The table ("tbl…").
+   *
+   * @generated from field: string table_id = 1;
+   */
+  tableId: string;
+
+  /**
+   * The version ("ver…").
+   *
+   * @generated from field: string version_id = 2;
+   */
+  versionId: string;
+};
+
+/**
+ * Describes the message pyairtable.table.v1.GetTableVersionRequest.
+ * Use `create(GetTableVersionRequestSchema)` to create a new message.
+ */
+export const GetTableVersionRequestSchema: GenMessage<GetTableVersionRequest> = /*@__PURE__*/
+  messageDesc(file_pyairtable_table_v1_table_service, 26);
+
+/**
+ * GetTableVersionResponse holds the version.
+ *
+ * @generated from message pyairtable.table.v1.GetTableVersionResponse
+ */
+export type GetTableVersionResponse = Message<"pyairtable.table.v1.GetTableVersionResponse"> & {
+  /**
+   * The version, with the table's schema at it.
+   *
+   * @generated from field: pyairtable.table.v1.TableVersion version = 1;
+   */
+  version?: TableVersion | undefined;
+};
+
+/**
+ * Describes the message pyairtable.table.v1.GetTableVersionResponse.
+ * Use `create(GetTableVersionResponseSchema)` to create a new message.
+ */
+export const GetTableVersionResponseSchema: GenMessage<GetTableVersionResponse> = /*@__PURE__*/
+  messageDesc(file_pyairtable_table_v1_table_service, 27);
+
+/**
+ * RollbackTableRequest names the version to go back to.
+ *
+ * @generated from message pyairtable.table.v1.RollbackTableRequest
+ */
+export type RollbackTableRequest = Message<"pyairtable.table.v1.RollbackTableRequest"> & {
+  /**
+   * The table ("tbl…").
+   *
+   * @generated from field: string table_id = 1;
+   */
+  tableId: string;
+
+  /**
+   * The version ("ver…").
+   *
+   * @generated from field: string version_id = 2;
+   */
+  versionId: string;
+
+  /**
+   * When set, the table's etag must still be this.
+   *
+   * @generated from field: string etag = 3;
+   */
+  etag: string;
+
+  /**
+   * Makes the call safe to retry; see pyairtable.common.v1.request_id.
+   *
+   * @generated from field: string request_id = 4;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message pyairtable.table.v1.RollbackTableRequest.
+ * Use `create(RollbackTableRequestSchema)` to create a new message.
+ */
+export const RollbackTableRequestSchema: GenMessage<RollbackTableRequest> = /*@__PURE__*/
+  messageDesc(file_pyairtable_table_v1_table_service, 28);
+
+/**
+ * RollbackTableResponse holds the table as rolled back.
+ *
+ * @generated from message pyairtable.table.v1.RollbackTableResponse
+ */
+export type RollbackTableResponse = Message<"pyairtable.table.v1.RollbackTableResponse"> & {
+  /**
+   * The table after the rollback.
+   *
+   * @generated from field: pyairtable.table.v1.Table table = 1;
+   */
+  table?: Table | undefined;
+
+  /**
+   * The version the rollback made.
+   *
+   * @generated from field: pyairtable.table.v1.TableVersion version = 2;
+   */
+  version?: TableVersion | undefined;
+
+  /**
+   * Cells written since the version that could not be converted back (at
+   * most 1000 listed).
+   *
+   * @generated from field: repeated pyairtable.table.v1.UnconvertedCell unconverted_cells = 3;
+   */
+  unconvertedCells: UnconvertedCell[];
+
+  /**
+   * How many cells could not be converted back in all.
+   *
+   * @generated from field: int64 unconverted_count = 4;
+   */
+  unconvertedCount: bigint;
+};
+
+/**
+ * Describes the message pyairtable.table.v1.RollbackTableResponse.
+ * Use `create(RollbackTableResponseSchema)` to create a new message.
+ */
+export const RollbackTableResponseSchema: GenMessage<RollbackTableResponse> = /*@__PURE__*/
+  messageDesc(file_pyairtable_table_v1_table_service, 29);
+
+/**
  * TableService manages the tables of a base and their fields. Creators and
  * owners change them; every member reads them. Each table is a real
  * database table with one typed column per field.
@@ -953,6 +1153,44 @@ export const TableService: GenService<{
     methodKind: "unary";
     input: typeof DeleteIndexRequestSchema;
     output: typeof DeleteIndexResponseSchema;
+  },
+  /**
+   * ListTableVersions lists a table's schema versions, newest first.
+   *
+   * @generated from rpc pyairtable.table.v1.TableService.ListTableVersions
+   */
+  listTableVersions: {
+    methodKind: "unary";
+    input: typeof ListTableVersionsRequestSchema;
+    output: typeof ListTableVersionsResponseSchema;
+  },
+  /**
+   * GetTableVersion returns a version with the table's full schema at it.
+   *
+   * @generated from rpc pyairtable.table.v1.TableService.GetTableVersion
+   */
+  getTableVersion: {
+    methodKind: "unary";
+    input: typeof GetTableVersionRequestSchema;
+    output: typeof GetTableVersionResponseSchema;
+  },
+  /**
+   * RollbackTable brings a table's schema back to a version: fields,
+   * names, options, required and unique flags, and their data. Cells not
+   * written since the version come back as they were, byte for byte (also
+   * those of a deleted field, or from before a lossy type change); cells
+   * written since are converted back where possible and listed in the
+   * response where not. Fields created since are deleted (their cells are
+   * kept hidden). Restoring unique over duplicates added since is
+   * FAILED_PRECONDITION (reason UNIQUE_VIOLATION) naming them, and changes
+   * nothing. The rollback itself is a new version.
+   *
+   * @generated from rpc pyairtable.table.v1.TableService.RollbackTable
+   */
+  rollbackTable: {
+    methodKind: "unary";
+    input: typeof RollbackTableRequestSchema;
+    output: typeof RollbackTableResponseSchema;
   },
   /**
    * DeleteField removes a field from the table. Its cells are kept hidden
