@@ -90,7 +90,7 @@ func (h *tableHandler) CreateTable(ctx context.Context, req *connect.Request[tab
 }
 
 func (h *tableHandler) GetTable(ctx context.Context, req *connect.Request[tablev1.GetTableRequest]) (*connect.Response[tablev1.GetTableResponse], error) {
-	t, err := h.svc.GetTable(ctx, h.db, req.Msg.GetTableId())
+	t, err := h.svc.Table(ctx, req.Msg.GetTableId())
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -86,15 +87,25 @@ func (s *Server) build(ctx context.Context) error {
 	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.CacheStats = cache.NewMetrics(s.Registry)
 
-	var tokenCache cache.Cache
+	var tokenCache, schemaCache cache.Cache
 	var perCaller, perAddress api.Limiter
 	callerRate, addressRate := rateOf(cfg.RateLimit, cfg.RateBurst), rateOf(cfg.AnonRateLimit, cfg.AnonRateBurst)
 	if cfg.RedisURL != "" {
-		s.redis, err = cache.OpenRedis(cfg.RedisURL)
+		s.redis, err = cache.OpenRedis(cfg.RedisURL, func(keys []string) {
+			for _, k := range keys {
+				switch k = strings.TrimPrefix(k, cfg.RedisPrefix); {
+				case strings.HasPrefix(k, "tbl:"):
+					s.CacheStats.Received("schema", 1)
+				case strings.HasPrefix(k, "tok:"), strings.HasPrefix(k, "ses:"):
+					s.CacheStats.Received("token", 1)
+				}
+			}
+		})
 		if err != nil {
 			return fmt.Errorf("connect to Redis: %w", err)
 		}
 		tokenCache = cache.NewRedis(s.redis, "token", cfg.RedisPrefix, s.CacheStats)
+		schemaCache = cache.NewRedis(s.redis, "schema", cfg.RedisPrefix, s.CacheStats)
 		if callerRate != nil {
 			perCaller = ratelimit.NewRedis(s.redis, cfg.RedisPrefix+"rl:c:", *callerRate)
 		}
@@ -103,6 +114,7 @@ func (s *Server) build(ctx context.Context) error {
 		}
 	} else {
 		tokenCache = cache.NewMemory("token", s.CacheStats)
+		schemaCache = cache.NewMemory("schema", s.CacheStats)
 		if callerRate != nil {
 			perCaller = ratelimit.NewMemory(*callerRate)
 		}
@@ -130,6 +142,7 @@ func (s *Server) build(ctx context.Context) error {
 	}
 	s.Workspaces = workspace.NewService(s.DB, pages)
 	s.Schema = schema.NewService(s.DB, pages, cfg.TrashRetention)
+	s.Schema.SetCache(schemaCache)
 	s.Runner = operation.NewRunner(s.DB, s.log)
 	s.Runner.Register(operation.KindBuildIndex, s.Schema.BuildIndex)
 	s.Runner.Register(operation.KindEnableUnique, s.Schema.BuildIndex)
@@ -153,13 +166,19 @@ func (s *Server) build(ctx context.Context) error {
 		defer close(s.running)
 		s.Runner.Run(bg)
 	}()
-	if clearer, ok := tokenCache.(cache.Clearer); ok {
-		// Without Redis, changes to credentials made by other processes
-		// arrive through the database.
+	if cfg.RedisURL == "" {
+		// Without Redis, changes to credentials and schemas made by other
+		// processes arrive through the database.
 		s.watching = make(chan struct{})
 		go func() {
 			defer close(s.watching)
-			auth.WatchEpoch(bg, s.DB, time.Second, func() { clearer.Clear(2 * time.Second) })
+			storage.WatchEpoch(bg, s.DB, time.Second, func() {
+				for _, c := range []cache.Cache{tokenCache, schemaCache} {
+					if clearer, ok := c.(cache.Clearer); ok {
+						clearer.Clear(2 * time.Second)
+					}
+				}
+			})
 		}()
 	}
 	return nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"time"
 
 	"github.com/uptrace/bun"
 
@@ -12,59 +11,12 @@ import (
 	"github.com/pyairtable/pyairtable/server/storage"
 )
 
-// The credentials epoch is a counter in the database that every change to
-// credentials (revocation, deactivation, administrator rights, ended
-// sessions) raises in its own transaction. Servers that share Redis learn of
-// such changes through it; a server without Redis watches the epoch instead
-// and drops its in-process cache when it moves, so a change made by another
-// process (such as the `pyairtable user admin` command) reaches it within
-// a second.
-
-// bumpEpoch raises the credentials epoch inside tx.
+// bumpEpoch records a change to credentials (see storage.BumpEpoch).
 func bumpEpoch(ctx context.Context, tx bun.IDB) error {
-	_, err := tx.NewUpdate().Table("settings").
-		Set("value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)").
-		Where("key = 'credentials_epoch'").Exec(ctx)
-	if err != nil {
+	if err := storage.BumpEpoch(ctx, tx); err != nil {
 		return apperr.Wrap(err, "record credentials change")
 	}
 	return nil
-}
-
-// readEpoch returns the credentials epoch.
-func readEpoch(ctx context.Context, db bun.IDB) (string, error) {
-	var v string
-	err := db.NewSelect().Table("settings").Column("value").Where("key = 'credentials_epoch'").Scan(ctx, &v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	return v, err
-}
-
-// WatchEpoch calls changed whenever the credentials epoch moves (and once
-// more on the next check, to catch a reader that raced the change), until
-// ctx ends. It checks every interval.
-func WatchEpoch(ctx context.Context, db *storage.DB, every time.Duration, changed func()) {
-	last, _ := readEpoch(ctx, db)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	pending := false
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		v, err := readEpoch(ctx, db)
-		if err != nil {
-			continue
-		}
-		if v != last || pending {
-			pending = v != last
-			last = v
-			changed()
-		}
-	}
 }
 
 // lockActiveUser locks the user's row until tx ends (PostgreSQL; SQLite

@@ -16,6 +16,7 @@ type Metrics struct {
 	requests      *prometheus.CounterVec
 	invalidations *prometheus.CounterVec
 	localHits     *prometheus.CounterVec
+	received      *prometheus.CounterVec
 }
 
 // NewMetrics creates the cache counters and registers them on reg:
@@ -23,6 +24,7 @@ type Metrics struct {
 //	pyairtable_cache_requests_total{cache, result="hit"|"miss"}
 //	pyairtable_cache_invalidations_total{cache}
 //	pyairtable_cache_local_hits_total{cache}
+//	pyairtable_cache_invalidations_received_total{cache}
 //
 // A hit is a Get that found a value, a miss one that did not. Invalidations
 // count keys, not calls. Local hits are the hits a Redis-backed cache answered
@@ -43,11 +45,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "pyairtable_cache_local_hits_total",
 			Help: "Hits served from the Redis client-side cache without a round trip, by cache.",
 		}, []string{"cache"}),
+		received: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pyairtable_cache_invalidations_received_total",
+			Help: "Keys whose client-side cached copy Redis invalidated (a change made anywhere), by cache.",
+		}, []string{"cache"}),
 	}
 	if reg != nil {
 		m.requests = register(reg, m.requests)
 		m.invalidations = register(reg, m.invalidations)
 		m.localHits = register(reg, m.localHits)
+		m.received = register(reg, m.received)
 	}
 	return m
 }
@@ -138,4 +145,12 @@ func value(c prometheus.Counter) float64 {
 		return 0
 	}
 	return out.GetCounter().GetValue()
+}
+
+// Received counts keys of a cache whose local copy Redis invalidated.
+func (m *Metrics) Received(name string, keys int) {
+	if m == nil || keys <= 0 {
+		return
+	}
+	m.received.WithLabelValues(name).Add(float64(keys))
 }

@@ -12,13 +12,30 @@ import (
 
 // OpenRedis connects to the Redis server at url (redis://, rediss:// for
 // TLS, or unix://) with client-side caching enabled, as NewRedis expects.
-// The caller closes the client.
-func OpenRedis(url string) (rueidis.Client, error) {
+// When invalidated is given, it is told the keys whose client-side copies
+// Redis invalidates (nil keys: every key). The caller closes the client.
+func OpenRedis(url string, invalidated ...func(keys []string)) (rueidis.Client, error) {
 	opt, err := rueidis.ParseURL(url)
 	if err != nil {
 		return nil, fmt.Errorf("cache: parse redis url: %w", err)
 	}
 	opt.DisableCache = false
+	if len(invalidated) > 0 && invalidated[0] != nil {
+		fn := invalidated[0]
+		opt.OnInvalidations = func(msgs []rueidis.RedisMessage) {
+			if msgs == nil {
+				fn(nil)
+				return
+			}
+			keys := make([]string, 0, len(msgs))
+			for _, m := range msgs {
+				if k, err := m.ToString(); err == nil {
+					keys = append(keys, k)
+				}
+			}
+			fn(keys)
+		}
+	}
 	client, err := rueidis.NewClient(opt)
 	if err != nil {
 		return nil, fmt.Errorf("cache: connect to redis: %w", err)

@@ -48,6 +48,9 @@ func (s *Service) Purge(ctx context.Context, now time.Time) (bases, tables int, 
 }
 
 func (s *Service) dropTable(ctx context.Context, tx bun.IDB, base *Base, t *Table) error {
+	if err := s.invalidate(ctx, tx, t.ID); err != nil {
+		return err
+	}
 	if err := dropPhysicalTable(ctx, tx, qualified(s.db.Engine, base, t)); err != nil {
 		return err
 	}

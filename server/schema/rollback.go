@@ -208,4 +208,3 @@ func (s *Service) restoreUnique(ctx context.Context, tx bun.IDB, base *Base, t *
 	}
 	return nil
 }
-

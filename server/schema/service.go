@@ -16,6 +16,7 @@ type Service struct {
 	// Trash is how long deleted bases and tables can be restored.
 	trash time.Duration
 	now   func() time.Time
+	cache Cache // nil: no cache
 }
 
 // NewService returns a Service keeping deleted bases and tables restorable

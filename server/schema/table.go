@@ -186,8 +186,10 @@ func (s *Service) touch(ctx context.Context, tx bun.IDB, t *Table, summary strin
 		}
 		return apperr.Wrap(err, "update table")
 	}
-	_, err = s.recordVersion(ctx, tx, t, summary)
-	return err
+	if _, err = s.recordVersion(ctx, tx, t, summary); err != nil {
+		return err
+	}
+	return apperr.Wrap(s.invalidate(ctx, tx, t.ID), "invalidate schema cache")
 }
 
 // TablePage is a page of tables.

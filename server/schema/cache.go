@@ -1,0 +1,74 @@
+package schema
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/pyairtable/pyairtable/server/storage"
+)
+
+// Cache keeps tables' schemas for the hot path. Invalidate must reach every
+// server sharing it, and Fill must not overwrite a key invalidated moments
+// before (so a reader that loaded the old schema cannot put it back).
+type Cache interface {
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	Fill(ctx context.Context, key string, val []byte, ttl time.Duration) error
+	Invalidate(ctx context.Context, keys ...string) error
+}
+
+// schemaTTL bounds how long a cached schema lives without a change.
+const schemaTTL = 5 * time.Minute
+
+// SetCache makes table reads go through c.
+func (s *Service) SetCache(c Cache) { s.cache = c }
+
+func schemaKey(tableID string) string { return "tbl:" + tableID }
+
+type cachedTable struct {
+	Table  *Table   `json:"t"`
+	Fields []*Field `json:"f"`
+}
+
+// Table returns a table with its fields like GetTable, served from the
+// cache when it holds the table: the read every request about a table
+// makes.
+func (s *Service) Table(ctx context.Context, id string) (*Table, error) {
+	if s.cache == nil {
+		return s.GetTable(ctx, s.db, id)
+	}
+	key := schemaKey(id)
+	if raw, ok, err := s.cache.Get(ctx, key); err == nil && ok {
+		var c cachedTable
+		if json.Unmarshal(raw, &c) == nil && c.Table != nil {
+			c.Table.Fields = c.Fields
+			return c.Table, nil
+		}
+	}
+	t, err := s.GetTable(ctx, s.db, id)
+	if err != nil {
+		return nil, err
+	}
+	if raw, err := json.Marshal(cachedTable{Table: t, Fields: t.Fields}); err == nil {
+		if err := s.cache.Fill(ctx, key, raw, schemaTTL); err != nil {
+			slog.WarnContext(ctx, "schema cache fill failed", "err", err)
+		}
+	}
+	return t, nil
+}
+
+// invalidate drops a table's cached schema everywhere, inside the
+// transaction that changes it (the cache keeps a tombstone, so a reader of
+// the old schema cannot put it back before the commit), and raises the
+// cache epoch for servers without Redis.
+func (s *Service) invalidate(ctx context.Context, tx bun.IDB, tableID string) error {
+	if s.cache != nil {
+		if err := s.cache.Invalidate(ctx, schemaKey(tableID)); err != nil {
+			return err
+		}
+	}
+	return storage.BumpEpoch(ctx, tx)
+}
