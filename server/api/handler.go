@@ -26,6 +26,7 @@ import (
 	"github.com/pyairtable/pyairtable/server/pagetoken"
 	"github.com/pyairtable/pyairtable/server/schema"
 	"github.com/pyairtable/pyairtable/server/storage"
+	"github.com/pyairtable/pyairtable/server/view"
 	"github.com/pyairtable/pyairtable/server/workspace"
 )
 
@@ -36,6 +37,7 @@ var Services = []string{
 	workspacev1connect.WorkspaceServiceName,
 	tablev1connect.BaseServiceName,
 	tablev1connect.TableServiceName,
+	tablev1connect.ViewServiceName,
 	operationv1connect.OperationServiceName,
 }
 
@@ -47,6 +49,7 @@ type Deps struct {
 	Tokens     *auth.Service
 	Workspaces *workspace.Service
 	Schema     *schema.Service
+	Views      *view.Service
 	Runner     *operation.Runner
 	Pages      *pagetoken.Codec
 	Policy     *access.Policy
@@ -83,6 +86,7 @@ func NewHandler(d Deps) http.Handler {
 	mux.Handle(workspacev1connect.NewWorkspaceServiceHandler(&workspaceHandler{db: d.DB, svc: d.Workspaces, schema: d.Schema}, opts...))
 	mux.Handle(tablev1connect.NewBaseServiceHandler(&baseHandler{db: d.DB, svc: d.Schema}, opts...))
 	mux.Handle(tablev1connect.NewTableServiceHandler(&tableHandler{db: d.DB, svc: d.Schema, runner: d.Runner}, opts...))
+	mux.Handle(tablev1connect.NewViewServiceHandler(&viewHandler{db: d.DB, views: d.Views}, opts...))
 	mux.Handle(operationv1connect.NewOperationServiceHandler(&operationHandler{db: d.DB, pages: d.Pages}, opts...))
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(Services...)))
 	reflector := grpcreflect.NewStaticReflector(append(slices.Clone(Services), grpchealth.HealthV1ServiceName)...)

@@ -32,6 +32,7 @@ import (
 	"github.com/pyairtable/pyairtable/server/schema"
 	"github.com/pyairtable/pyairtable/server/signin"
 	"github.com/pyairtable/pyairtable/server/storage"
+	"github.com/pyairtable/pyairtable/server/view"
 	"github.com/pyairtable/pyairtable/server/workspace"
 )
 
@@ -42,6 +43,7 @@ type Server struct {
 	Tokens     *auth.Service
 	Workspaces *workspace.Service
 	Schema     *schema.Service
+	Views      *view.Service
 	Runner     *operation.Runner
 	Registry   *prometheus.Registry
 	CacheStats *cache.Metrics
@@ -143,6 +145,7 @@ func (s *Server) build(ctx context.Context) error {
 	s.Workspaces = workspace.NewService(s.DB, pages)
 	s.Schema = schema.NewService(s.DB, pages, cfg.TrashRetention)
 	s.Schema.SetCache(schemaCache)
+	s.Views = view.NewService(s.DB, pages, s.Schema)
 	s.Runner = operation.NewRunner(s.DB, s.log)
 	s.Runner.Register(operation.KindBuildIndex, s.Schema.BuildIndex)
 	s.Runner.Register(operation.KindEnableUnique, s.Schema.BuildIndex)
@@ -152,7 +155,7 @@ func (s *Server) build(ctx context.Context) error {
 	}
 	s.handler = api.NewHandler(api.Deps{
 		DB: s.DB, Log: s.log, Registry: s.Registry, Tokens: s.Tokens, Workspaces: s.Workspaces, Schema: s.Schema,
-		Runner: s.Runner, Pages: pages,
+		Runner: s.Runner, Pages: pages, Views: s.Views,
 		Policy: policy, PerCaller: perCaller, PerAddress: perAddress,
 		CORSOrigins: cfg.CORSOrigins, MaxRequestBytes: cfg.MaxRequestBytes, MaxResponseBytes: cfg.MaxResponseBytes,
 		Mount: flow.Mount,

@@ -74,7 +74,9 @@ type accFixture struct {
 	base, otherBase, spareBase, deletedBase string
 	table, spareTable, deletedTable         string
 	field, spareField                       string
-	spareIndex, operation, version          string
+	// view is a grid view of table to read and change; spareView one to delete.
+	view, spareView                string
+	spareIndex, operation, version string
 	// otherBaseOnly is an administrator token limited to otherBase.
 	otherBaseOnly string
 	session       string          // a session of outsider's, to read
@@ -150,6 +152,21 @@ var accCalls = map[string]func(ctx context.Context, c accCaller, f *accFixture) 
 	},
 	tablev1connect.TableServiceUpdateFieldProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
 		return accErr(c.Tables.UpdateField(ctx, connect.NewRequest(&tablev1.UpdateFieldRequest{TableId: f.table, FieldId: f.field, Name: proto.String("Notes 2")})))
+	},
+	tablev1connect.ViewServiceCreateViewProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Views.CreateView(ctx, connect.NewRequest(&tablev1.CreateViewRequest{TableId: f.table, Name: "New view", Kind: tablev1.ViewKind_VIEW_KIND_GRID})))
+	},
+	tablev1connect.ViewServiceGetViewProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Views.GetView(ctx, connect.NewRequest(&tablev1.GetViewRequest{TableId: f.table, ViewId: f.view})))
+	},
+	tablev1connect.ViewServiceListViewsProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Views.ListViews(ctx, connect.NewRequest(&tablev1.ListViewsRequest{TableId: f.table})))
+	},
+	tablev1connect.ViewServiceUpdateViewProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Views.UpdateView(ctx, connect.NewRequest(&tablev1.UpdateViewRequest{TableId: f.table, ViewId: f.view, Name: proto.String("Renamed view")})))
+	},
+	tablev1connect.ViewServiceDeleteViewProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Views.DeleteView(ctx, connect.NewRequest(&tablev1.DeleteViewRequest{TableId: f.table, ViewId: f.spareView})))
 	},
 	tablev1connect.TableServiceDeleteFieldProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
 		return accErr(c.Tables.DeleteField(ctx, connect.NewRequest(&tablev1.DeleteFieldRequest{TableId: f.table, FieldId: f.spareField})))
@@ -753,4 +770,10 @@ func accSchema(t *testing.T, f *accFixture, admin accCaller) {
 	servertest.NoErr(t, err)
 	f.version = versions.Msg.GetVersions()[0].GetId()
 	f.otherBaseOnly = f.env.NewToken(t, f.admin.ID, auth.NewToken{Name: "other base only", Scopes: access.AllScopes, BaseIDs: []string{f.otherBase}})
+	mkView := func(name string) string {
+		resp, err := admin.Views.CreateView(ctx, connect.NewRequest(&tablev1.CreateViewRequest{TableId: f.table, Name: name, Kind: tablev1.ViewKind_VIEW_KIND_GRID}))
+		servertest.NoErr(t, err)
+		return resp.Msg.GetView().GetId()
+	}
+	f.view, f.spareView = mkView("Grid"), mkView("Spare grid")
 }

@@ -222,6 +222,7 @@ type Clients struct {
 	Workspaces workspacev1connect.WorkspaceServiceClient
 	Bases      tablev1connect.BaseServiceClient
 	Tables     tablev1connect.TableServiceClient
+	Views      tablev1connect.ViewServiceClient
 	Operations operationv1connect.OperationServiceClient
 }
 
@@ -241,6 +242,7 @@ func NewClients(url string, p Protocol, token string) Clients {
 		Workspaces: workspacev1connect.NewWorkspaceServiceClient(hc, url, opts...),
 		Bases:      tablev1connect.NewBaseServiceClient(hc, url, opts...),
 		Tables:     tablev1connect.NewTableServiceClient(hc, url, opts...),
+		Views:      tablev1connect.NewViewServiceClient(hc, url, opts...),
 		Operations: operationv1connect.NewOperationServiceClient(hc, url, opts...),
 	}
 }

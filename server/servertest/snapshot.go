@@ -25,6 +25,7 @@ var snapshotQueries = []string{
 	"SELECT id, table_id, name, type, options, required, column_name, deleted_at IS NULL FROM fields ORDER BY id",
 	"SELECT table_id, column_name FROM retired_columns ORDER BY table_id, column_name",
 	"SELECT id, table_id, field_ids, is_unique, state FROM table_indexes ORDER BY id",
+	"SELECT id, table_id, name, kind, filter, sorts, visible_field_ids, settings, position, updated_at FROM views ORDER BY id",
 	"SELECT id, kind, table_id FROM operations ORDER BY id",
 }
 

@@ -221,4 +221,23 @@ CREATE TABLE change_log (
 );
 CREATE INDEX change_log_table_idx ON change_log (table_id, created_at)
 `},
+	{ID: "0007_views", SQL: `
+CREATE TABLE views (
+	id TEXT PRIMARY KEY,
+	table_id TEXT NOT NULL REFERENCES user_tables (id) ON DELETE CASCADE,
+	name TEXT NOT NULL,
+	name_key TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	filter TEXT NOT NULL DEFAULT '',
+	sorts TEXT NOT NULL DEFAULT '[]',
+	visible_field_ids TEXT NOT NULL DEFAULT '[]',
+	settings TEXT NOT NULL DEFAULT '{}',
+	position INTEGER NOT NULL,
+	created_by TEXT NOT NULL DEFAULT '',
+	created_at {{ts}} NOT NULL,
+	updated_at {{ts}} NOT NULL
+);
+CREATE UNIQUE INDEX views_name_key ON views (table_id, name_key);
+CREATE INDEX views_table_idx ON views (table_id, position, id)
+`},
 }

@@ -33,9 +33,9 @@ const (
 	Role_ROLE_READER Role = 1
 	// A reader who may also comment on records.
 	Role_ROLE_COMMENTER Role = 2
-	// A commenter who may also create, change and delete records.
+	// A commenter who may also create, change and delete records and views.
 	Role_ROLE_EDITOR Role = 3
-	// An editor who may also create and change bases, tables, fields and views.
+	// An editor who may also create and change bases, tables and fields.
 	Role_ROLE_CREATOR Role = 4
 	// A creator who may also manage members, rename and delete the workspace.
 	// A workspace always keeps at least one owner.

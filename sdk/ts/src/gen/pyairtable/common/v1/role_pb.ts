@@ -41,14 +41,14 @@ export enum Role {
   COMMENTER = 2,
 
   /**
-   * A commenter who may also create, change and delete records.
+   * A commenter who may also create, change and delete records and views.
    *
    * @generated from enum value: ROLE_EDITOR = 3;
    */
   EDITOR = 3,
 
   /**
-   * An editor who may also create and change bases, tables, fields and views.
+   * An editor who may also create and change bases, tables and fields.
    *
    * @generated from enum value: ROLE_CREATOR = 4;
    */
