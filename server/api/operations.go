@@ -28,6 +28,7 @@ var _ operationv1connect.OperationServiceHandler = (*operationHandler)(nil)
 var operationKinds = map[string]operationv1.OperationKind{
 	operation.KindBuildIndex:   operationv1.OperationKind_OPERATION_KIND_BUILD_INDEX,
 	operation.KindEnableUnique: operationv1.OperationKind_OPERATION_KIND_ENABLE_UNIQUE,
+	operation.KindConvertField: operationv1.OperationKind_OPERATION_KIND_CONVERT_FIELD,
 }
 
 var operationStates = map[string]operationv1.OperationState{
@@ -45,6 +46,9 @@ func operationToProto(op *operation.Operation) *operationv1.Operation {
 		Id: op.ID, Kind: operationKinds[op.Kind], State: operationStates[op.State], Progress: int32(op.Progress),
 		TableId: op.TableID, FieldId: op.FieldID, IndexId: op.IndexID,
 		CreateTime: timestamppb.New(op.CreatedAt), UpdateTime: timestamppb.New(op.UpdatedAt), EndTime: ts(op.EndedAt),
+	}
+	if op.State == operation.Succeeded {
+		out.Result = op.ResultMap()
 	}
 	if f := op.Failure(); f != nil {
 		out.Error = &operationv1.OperationError{Code: f.Code, Reason: f.Reason, Message: f.Message, Metadata: f.Metadata}

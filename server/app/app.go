@@ -149,6 +149,8 @@ func (s *Server) build(ctx context.Context) error {
 	s.Runner = operation.NewRunner(s.DB, s.log)
 	s.Runner.Register(operation.KindBuildIndex, s.Schema.BuildIndex)
 	s.Runner.Register(operation.KindEnableUnique, s.Schema.BuildIndex)
+	s.Runner.Register(operation.KindConvertField, s.Schema.ConvertField)
+	s.Schema.SetInlineRows(int64(cfg.ConversionInlineRows))
 	policy, err := access.NewPolicy(s.Workspaces, s.Schema, api.Services...)
 	if err != nil {
 		return fmt.Errorf("access declarations: %w", err)

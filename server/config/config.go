@@ -35,19 +35,20 @@ type Config struct {
 	TLSCertFile      string
 	TLSKeyFile       string
 
-	OIDCIssuer         string
-	OIDCClientID       string
-	OIDCClientSecret   string
-	OIDCRedirectURL    string
-	OIDCAudiences      []string
-	OIDCAllowedDomains []string
-	OIDCNameClaim      string
-	OIDCPostLoginURL   string
-	OIDCScopes         []string
-	TrashRetention     time.Duration
-	SessionIdleTimeout time.Duration
-	SessionMaxAge      time.Duration
-	CookieSecure       string
+	OIDCIssuer           string
+	OIDCClientID         string
+	OIDCClientSecret     string
+	OIDCRedirectURL      string
+	OIDCAudiences        []string
+	OIDCAllowedDomains   []string
+	OIDCNameClaim        string
+	OIDCPostLoginURL     string
+	OIDCScopes           []string
+	TrashRetention       time.Duration
+	ConversionInlineRows int
+	SessionIdleTimeout   time.Duration
+	SessionMaxAge        time.Duration
+	CookieSecure         string
 }
 
 // Setting documents one setting: its flag, variable, default and meaning.
@@ -116,6 +117,7 @@ var Settings = []Setting{
 	{"tls-cert", "PYAIRTABLE_TLS_CERT", "", "PEM certificate file; with --tls-key serves HTTPS (HTTP/2 with ALPN)", str(func(c *Config) *string { return &c.TLSCertFile })},
 	{"tls-key", "PYAIRTABLE_TLS_KEY", "", "PEM private key file for --tls-cert", str(func(c *Config) *string { return &c.TLSKeyFile })},
 	{"trash-retention", "PYAIRTABLE_TRASH_RETENTION", "168h", "how long deleted bases and tables can be restored before they are purged", dur(func(c *Config) *time.Duration { return &c.TrashRetention })},
+	{"conversion-inline-rows", "PYAIRTABLE_CONVERSION_INLINE_ROWS", "10000", "a type change on a table with more records converts its cells in a background operation", num(func(c *Config) *int { return &c.ConversionInlineRows })},
 	{"oidc-issuer", "PYAIRTABLE_OIDC_ISSUER", "", "OpenID Connect issuer URL (discovery at ISSUER/.well-known/openid-configuration); empty: no OIDC sign-in", str(func(c *Config) *string { return &c.OIDCIssuer })},
 	{"oidc-client-id", "PYAIRTABLE_OIDC_CLIENT_ID", "", "this server's client id at the issuer; ID tokens for it are accepted", str(func(c *Config) *string { return &c.OIDCClientID })},
 	{"oidc-client-secret", "PYAIRTABLE_OIDC_CLIENT_SECRET", "", "client secret; empty for a public client (PKCE only)", str(func(c *Config) *string { return &c.OIDCClientSecret })},

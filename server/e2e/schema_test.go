@@ -27,7 +27,12 @@ type schFixture struct {
 
 func schStart(t *testing.T, b servertest.Backend) *schFixture {
 	t.Helper()
-	env := servertest.Start(t, b)
+	return schStartOn(t, servertest.Start(t, b))
+}
+
+// schStartOn sets the fixture up on a running server.
+func schStartOn(t *testing.T, env *servertest.Env) *schFixture {
+	t.Helper()
 	ada := env.NewUser(t, "ada@example.com")
 	c := env.Clients(servertest.ConnectProto, ada.Token)
 	ctx := context.Background()

@@ -23,6 +23,7 @@ import (
 const (
 	KindBuildIndex   = "build_index"
 	KindEnableUnique = "enable_unique"
+	KindConvertField = "convert_field"
 )
 
 // States of an operation.
@@ -44,7 +45,9 @@ type Operation struct {
 	TableID    string     `bun:"table_id"`
 	FieldID    string     `bun:"field_id"`
 	IndexID    string     `bun:"index_id"`
-	Error      string     `bun:"error"` // JSON of Failure, when failed
+	Error      string     `bun:"error"`   // JSON of Failure, when failed
+	Payload    string     `bun:"payload"` // JSON the handler reads
+	Result     string     `bun:"result"`  // JSON object of strings, when succeeded
 	Attempts   int        `bun:"attempts"`
 	LeaseOwner string     `bun:"lease_owner"`
 	LeaseUntil *time.Time `bun:"lease_until"`
@@ -76,11 +79,19 @@ func (o *Operation) Failure() *Failure {
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-// New stores a pending operation inside tx.
-func New(ctx context.Context, tx bun.IDB, kind, tableID, fieldID, indexID, userID string) (*Operation, error) {
+// New stores a pending operation inside tx; payload (may be nil) is kept
+// as JSON for the handler.
+func New(ctx context.Context, tx bun.IDB, kind, tableID, fieldID, indexID, userID string, payload ...any) (*Operation, error) {
 	t := now()
 	op := &Operation{ID: ids.New(ids.Operation), Kind: kind, State: Pending, TableID: tableID, FieldID: fieldID,
-		IndexID: indexID, CreatedBy: userID, CreatedAt: t, UpdatedAt: t}
+		IndexID: indexID, CreatedBy: userID, CreatedAt: t, UpdatedAt: t, Payload: "{}", Result: "{}"}
+	if len(payload) > 0 && payload[0] != nil {
+		raw, err := json.Marshal(payload[0])
+		if err != nil {
+			return nil, apperr.Wrap(err, "encode operation payload")
+		}
+		op.Payload = string(raw)
+	}
 	if _, err := tx.NewInsert().Model(op).Exec(ctx); err != nil {
 		return nil, apperr.Wrap(err, "store operation")
 	}
@@ -131,4 +142,28 @@ func List(ctx context.Context, db bun.IDB, pages *pagetoken.Codec, tableID strin
 		return cursor{CreatedAt: last.CreatedAt, ID: last.ID}
 	})
 	return &Page{Operations: rows, Next: next}, err
+}
+
+// ResultMap returns what the operation reported when it succeeded.
+func (o *Operation) ResultMap() map[string]string {
+	var m map[string]string
+	_ = json.Unmarshal([]byte(o.Result), &m)
+	return m
+}
+
+// SetResult records what an operation did, from its handler.
+func SetResult(ctx context.Context, db bun.IDB, id string, result map[string]string) error {
+	raw, err := json.Marshal(result)
+	if err != nil {
+		return err
+	}
+	_, err = db.NewUpdate().Model((*Operation)(nil)).Set("result = ?", string(raw)).Where("id = ?", id).Exec(ctx)
+	return err
+}
+
+// SetProgress records how far an operation is, from 0 to 100.
+func SetProgress(ctx context.Context, db bun.IDB, id string, percent int) error {
+	_, err := db.NewUpdate().Model((*Operation)(nil)).Set("progress = ?", min(max(percent, 0), 99)).
+		Set("updated_at = ?", now()).Where("id = ?", id).Exec(ctx)
+	return err
 }

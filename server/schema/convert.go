@@ -10,6 +10,7 @@ import (
 	tablev1 "github.com/pyairtable/pyairtable/gen/pyairtable/table/v1"
 	"github.com/pyairtable/pyairtable/server/apperr"
 	"github.com/pyairtable/pyairtable/server/fieldtype"
+	"github.com/pyairtable/pyairtable/server/operation"
 )
 
 // convertBatch is how many rows a conversion reads at a time.
@@ -81,47 +82,92 @@ func (s *Service) retype(ctx context.Context, tx bun.IDB, base *Base, t *Table, 
 	if err := addColumn(ctx, tx, phys, newCol, newTyp.Column(s.db.Engine)); err != nil {
 		return apperr.Wrap(err, "add column")
 	}
-	env := fieldtype.Env{ResolveUser: s.memberResolver(ctx, tx, base.WorkspaceID), Now: time.Now}
-	src := sourceColumn(f)
+	var rows int64
+	if err := tx.NewRaw("SELECT COUNT(*) FROM "+phys).Scan(ctx, &rows); err != nil {
+		return apperr.Wrap(err, "count records")
+	}
+	if rows > s.inlineRows {
+		// A large table converts in the background, batch by batch; the
+		// field keeps its type until the operation switches it.
+		op, err := operation.New(ctx, tx, operation.KindConvertField, t.ID, f.ID, "", actor(ctx), conversionPlan{
+			FromType: f.Type, FromOptions: f.Options, FromColumn: f.ColumnName, Source: sourceColumn(f),
+			ToType: newKind.String(), ToOptions: encodeOptions(newOpts), ToColumn: newCol, Since: s.now(),
+		})
+		if err != nil {
+			return err
+		}
+		change.Operation = op
+		return nil
+	}
+	conv := &cellConverter{from: oldTyp, fromOpts: oldOpts, to: newTyp, toOpts: newOpts,
+		env: fieldtype.Env{ResolveUser: s.memberResolver(ctx, tx, base.WorkspaceID), Now: time.Now}}
+	if err := conv.run(ctx, tx, phys, sourceColumn(f), newCol, "", nil); err != nil {
+		return err
+	}
+	change.Converted, change.Cleared = conv.converted, conv.cleared
+	if err := s.retire(ctx, tx, t, f); err != nil {
+		return err
+	}
+	f.ColumnName, f.Type, f.Options = newCol, newKind.String(), encodeOptions(newOpts)
+	return nil
+}
+
+// cellConverter converts cells of one type into a column of another.
+type cellConverter struct {
+	from, to           fieldtype.Type
+	fromOpts, toOpts   *tablev1.FieldOptions
+	env                fieldtype.Env
+	converted, cleared int64
+}
+
+// run converts the cells of src into dst for the rows matching where (with
+// args), all rows when where is empty, reading convertBatch rows at a time.
+func (c *cellConverter) run(ctx context.Context, db bun.IDB, phys, src, dst, where string, args []any) error {
 	var last int64
 	for {
 		var rows []struct {
 			Seq   int64 `bun:"seq"`
 			Value any   `bun:"v"`
 		}
-		err := tx.NewRaw("SELECT seq, "+quote(src)+" AS v FROM "+phys+" WHERE seq > ? ORDER BY seq LIMIT "+strconv.Itoa(convertBatch), last).
-			Scan(ctx, &rows)
+		cond := "seq > ?"
+		if where != "" {
+			cond += " AND " + where
+		}
+		err := db.NewRaw("SELECT seq, "+quote(src)+" AS v FROM "+phys+" WHERE "+cond+" ORDER BY seq LIMIT "+strconv.Itoa(convertBatch),
+			append([]any{last}, args...)...).Scan(ctx, &rows)
 		if err != nil {
 			return apperr.Wrap(err, "read cells")
 		}
 		for _, r := range rows {
 			last = r.Seq
-			if r.Value == nil {
-				continue
-			}
-			out, ok, err := fieldtype.Convert(oldTyp, oldOpts, newTyp, newOpts, r.Value, env)
-			if err != nil {
+			if err := c.one(ctx, db, phys, dst, r.Seq, r.Value); err != nil {
 				return err
 			}
-			if !ok {
-				change.Cleared++
-			}
-			if out == nil {
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, "UPDATE "+phys+" SET "+quote(newCol)+" = ? WHERE seq = ?", out, r.Seq); err != nil {
-				return apperr.Wrap(err, "write converted cell")
-			}
-			change.Converted++
 		}
 		if len(rows) < convertBatch {
-			break
+			return nil
 		}
 	}
-	if err := s.retire(ctx, tx, t, f); err != nil {
-		return err
+}
+
+func (c *cellConverter) one(ctx context.Context, db bun.IDB, phys, dst string, seq int64, value any) error {
+	var out any
+	if value != nil {
+		converted, ok, err := fieldtype.Convert(c.from, c.fromOpts, c.to, c.toOpts, value, c.env)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			c.cleared++
+		}
+		out = converted
 	}
-	f.ColumnName, f.Type, f.Options = newCol, newKind.String(), encodeOptions(newOpts)
+	if out != nil {
+		c.converted++
+	}
+	if _, err := db.ExecContext(ctx, "UPDATE "+phys+" SET "+quote(dst)+" = ? WHERE seq = ?", out, seq); err != nil {
+		return apperr.Wrap(err, "write converted cell")
+	}
 	return nil
 }
 

@@ -17,12 +17,14 @@ type Service struct {
 	trash time.Duration
 	now   func() time.Time
 	cache Cache // nil: no cache
+	// inlineRows is the most records a type change converts in the request.
+	inlineRows int64
 }
 
 // NewService returns a Service keeping deleted bases and tables restorable
 // for trash.
 func NewService(db *storage.DB, pages *pagetoken.Codec, trash time.Duration) *Service {
-	return &Service{db: db, pages: pages, trash: trash,
+	return &Service{db: db, pages: pages, trash: trash, inlineRows: DefaultInlineRows,
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 

@@ -240,4 +240,8 @@ CREATE TABLE views (
 CREATE UNIQUE INDEX views_name_key ON views (table_id, name_key);
 CREATE INDEX views_table_idx ON views (table_id, position, id)
 `},
+	{ID: "0008_operation_payload", SQL: `
+ALTER TABLE operations ADD COLUMN payload TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE operations ADD COLUMN result TEXT NOT NULL DEFAULT '{}'
+`},
 }

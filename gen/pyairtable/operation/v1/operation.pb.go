@@ -32,6 +32,9 @@ const (
 	OperationKind_OPERATION_KIND_BUILD_INDEX OperationKind = 1
 	// Turns on a field's unique constraint (UpdateField with unique).
 	OperationKind_OPERATION_KIND_ENABLE_UNIQUE OperationKind = 2
+	// Converts a large table's cells to a field's new type (UpdateField
+	// with a type change); the field changes type when it succeeds.
+	OperationKind_OPERATION_KIND_CONVERT_FIELD OperationKind = 3
 )
 
 // Enum value maps for OperationKind.
@@ -40,11 +43,13 @@ var (
 		0: "OPERATION_KIND_UNSPECIFIED",
 		1: "OPERATION_KIND_BUILD_INDEX",
 		2: "OPERATION_KIND_ENABLE_UNIQUE",
+		3: "OPERATION_KIND_CONVERT_FIELD",
 	}
 	OperationKind_value = map[string]int32{
 		"OPERATION_KIND_UNSPECIFIED":   0,
 		"OPERATION_KIND_BUILD_INDEX":   1,
 		"OPERATION_KIND_ENABLE_UNIQUE": 2,
+		"OPERATION_KIND_CONVERT_FIELD": 3,
 	}
 )
 
@@ -152,7 +157,7 @@ type Operation struct {
 	Progress int32 `protobuf:"varint,4,opt,name=progress,proto3" json:"progress,omitempty"`
 	// The table the operation works on ("tbl…").
 	TableId string `protobuf:"bytes,5,opt,name=table_id,json=tableId,proto3" json:"table_id,omitempty"`
-	// The field it works on ("fld…"), for ENABLE_UNIQUE.
+	// The field it works on ("fld…"), for ENABLE_UNIQUE and CONVERT_FIELD.
 	FieldId string `protobuf:"bytes,6,opt,name=field_id,json=fieldId,proto3" json:"field_id,omitempty"`
 	// The index it builds ("idx…"), for BUILD_INDEX.
 	IndexId string `protobuf:"bytes,7,opt,name=index_id,json=indexId,proto3" json:"index_id,omitempty"`
@@ -163,7 +168,10 @@ type Operation struct {
 	// When it last changed.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// When it ended; unset while it runs.
-	EndTime       *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// What it did, when it succeeded: for CONVERT_FIELD "converted_cells"
+	// and "cleared_cells".
+	Result        map[string]string `protobuf:"bytes,12,rep,name=result,proto3" json:"result,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -275,6 +283,13 @@ func (x *Operation) GetEndTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Operation) GetResult() map[string]string {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
 // OperationError says why an operation failed, in the same terms as a
 // call's error.
 type OperationError struct {
@@ -353,7 +368,7 @@ var File_pyairtable_operation_v1_operation_proto protoreflect.FileDescriptor
 
 const file_pyairtable_operation_v1_operation_proto_rawDesc = "" +
 	"\n" +
-	"'pyairtable/operation/v1/operation.proto\x12\x17pyairtable.operation.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf3\x03\n" +
+	"'pyairtable/operation/v1/operation.proto\x12\x17pyairtable.operation.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf6\x04\n" +
 	"\tOperation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12:\n" +
 	"\x04kind\x18\x02 \x01(\x0e2&.pyairtable.operation.v1.OperationKindR\x04kind\x12=\n" +
@@ -368,7 +383,11 @@ const file_pyairtable_operation_v1_operation_proto_rawDesc = "" +
 	"\vupdate_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x125\n" +
-	"\bend_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\"\xe6\x01\n" +
+	"\bend_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12F\n" +
+	"\x06result\x18\f \x03(\v2..pyairtable.operation.v1.Operation.ResultEntryR\x06result\x1a9\n" +
+	"\vResultEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe6\x01\n" +
 	"\x0eOperationError\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x18\n" +
@@ -376,11 +395,12 @@ const file_pyairtable_operation_v1_operation_proto_rawDesc = "" +
 	"\bmetadata\x18\x04 \x03(\v25.pyairtable.operation.v1.OperationError.MetadataEntryR\bmetadata\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*q\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*\x93\x01\n" +
 	"\rOperationKind\x12\x1e\n" +
 	"\x1aOPERATION_KIND_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aOPERATION_KIND_BUILD_INDEX\x10\x01\x12 \n" +
-	"\x1cOPERATION_KIND_ENABLE_UNIQUE\x10\x02*\xa6\x01\n" +
+	"\x1cOPERATION_KIND_ENABLE_UNIQUE\x10\x02\x12 \n" +
+	"\x1cOPERATION_KIND_CONVERT_FIELD\x10\x03*\xa6\x01\n" +
 	"\x0eOperationState\x12\x1f\n" +
 	"\x1bOPERATION_STATE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17OPERATION_STATE_PENDING\x10\x01\x12\x1b\n" +
@@ -401,28 +421,30 @@ func file_pyairtable_operation_v1_operation_proto_rawDescGZIP() []byte {
 }
 
 var file_pyairtable_operation_v1_operation_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_pyairtable_operation_v1_operation_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_pyairtable_operation_v1_operation_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_pyairtable_operation_v1_operation_proto_goTypes = []any{
 	(OperationKind)(0),            // 0: pyairtable.operation.v1.OperationKind
 	(OperationState)(0),           // 1: pyairtable.operation.v1.OperationState
 	(*Operation)(nil),             // 2: pyairtable.operation.v1.Operation
 	(*OperationError)(nil),        // 3: pyairtable.operation.v1.OperationError
-	nil,                           // 4: pyairtable.operation.v1.OperationError.MetadataEntry
-	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
+	nil,                           // 4: pyairtable.operation.v1.Operation.ResultEntry
+	nil,                           // 5: pyairtable.operation.v1.OperationError.MetadataEntry
+	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
 }
 var file_pyairtable_operation_v1_operation_proto_depIdxs = []int32{
 	0, // 0: pyairtable.operation.v1.Operation.kind:type_name -> pyairtable.operation.v1.OperationKind
 	1, // 1: pyairtable.operation.v1.Operation.state:type_name -> pyairtable.operation.v1.OperationState
 	3, // 2: pyairtable.operation.v1.Operation.error:type_name -> pyairtable.operation.v1.OperationError
-	5, // 3: pyairtable.operation.v1.Operation.create_time:type_name -> google.protobuf.Timestamp
-	5, // 4: pyairtable.operation.v1.Operation.update_time:type_name -> google.protobuf.Timestamp
-	5, // 5: pyairtable.operation.v1.Operation.end_time:type_name -> google.protobuf.Timestamp
-	4, // 6: pyairtable.operation.v1.OperationError.metadata:type_name -> pyairtable.operation.v1.OperationError.MetadataEntry
-	7, // [7:7] is the sub-list for method output_type
-	7, // [7:7] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	6, // 3: pyairtable.operation.v1.Operation.create_time:type_name -> google.protobuf.Timestamp
+	6, // 4: pyairtable.operation.v1.Operation.update_time:type_name -> google.protobuf.Timestamp
+	6, // 5: pyairtable.operation.v1.Operation.end_time:type_name -> google.protobuf.Timestamp
+	4, // 6: pyairtable.operation.v1.Operation.result:type_name -> pyairtable.operation.v1.Operation.ResultEntry
+	5, // 7: pyairtable.operation.v1.OperationError.metadata:type_name -> pyairtable.operation.v1.OperationError.MetadataEntry
+	8, // [8:8] is the sub-list for method output_type
+	8, // [8:8] is the sub-list for method input_type
+	8, // [8:8] is the sub-list for extension type_name
+	8, // [8:8] is the sub-list for extension extendee
+	0, // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_pyairtable_operation_v1_operation_proto_init() }
@@ -436,7 +458,7 @@ func file_pyairtable_operation_v1_operation_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pyairtable_operation_v1_operation_proto_rawDesc), len(file_pyairtable_operation_v1_operation_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -995,8 +995,12 @@ type UpdateFieldResponse struct {
 	ConvertedCells int64 `protobuf:"varint,3,opt,name=converted_cells,json=convertedCells,proto3" json:"converted_cells,omitempty"`
 	// With a type change: cells that could not be converted and were cleared.
 	ClearedCells int64 `protobuf:"varint,4,opt,name=cleared_cells,json=clearedCells,proto3" json:"cleared_cells,omitempty"`
-	// When unique was turned on: the operation building the unique index.
-	// The field is unique once it succeeds.
+	// When unique was turned on: the operation building the unique index
+	// (the field is unique once it succeeds). When the type changed on a
+	// table of more than PYAIRTABLE_CONVERSION_INLINE_ROWS records: the
+	// operation converting the cells, in batches that never lock the table
+	// for long (the field has its new type once it succeeds; the counts are
+	// in its result).
 	Operation     *v1.Operation `protobuf:"bytes,5,opt,name=operation,proto3" json:"operation,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

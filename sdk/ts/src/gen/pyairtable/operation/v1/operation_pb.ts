@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file pyairtable/operation/v1/operation.proto.
  */
 export const file_pyairtable_operation_v1_operation: GenFile = /*@__PURE__*/
-  fileDesc("CidweWFpcnRhYmxlL29wZXJhdGlvbi92MS9vcGVyYXRpb24ucHJvdG8SF3B5YWlydGFibGUub3BlcmF0aW9uLnYxIpUDCglPcGVyYXRpb24SCgoCaWQYASABKAkSNAoEa2luZBgCIAEoDjImLnB5YWlydGFibGUub3BlcmF0aW9uLnYxLk9wZXJhdGlvbktpbmQSNgoFc3RhdGUYAyABKA4yJy5weWFpcnRhYmxlLm9wZXJhdGlvbi52MS5PcGVyYXRpb25TdGF0ZRIQCghwcm9ncmVzcxgEIAEoBRIQCgh0YWJsZV9pZBgFIAEoCRIQCghmaWVsZF9pZBgGIAEoCRIQCghpbmRleF9pZBgHIAEoCRI2CgVlcnJvchgIIAEoCzInLnB5YWlydGFibGUub3BlcmF0aW9uLnYxLk9wZXJhdGlvbkVycm9yEi8KC2NyZWF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrkBCg5PcGVyYXRpb25FcnJvchIMCgRjb2RlGAEgASgJEg4KBnJlYXNvbhgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEkcKCG1ldGFkYXRhGAQgAygLMjUucHlhaXJ0YWJsZS5vcGVyYXRpb24udjEuT3BlcmF0aW9uRXJyb3IuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEqcQoNT3BlcmF0aW9uS2luZBIeChpPUEVSQVRJT05fS0lORF9VTlNQRUNJRklFRBAAEh4KGk9QRVJBVElPTl9LSU5EX0JVSUxEX0lOREVYEAESIAocT1BFUkFUSU9OX0tJTkRfRU5BQkxFX1VOSVFVRRACKqYBCg5PcGVyYXRpb25TdGF0ZRIfChtPUEVSQVRJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIbChdPUEVSQVRJT05fU1RBVEVfUEVORElORxABEhsKF09QRVJBVElPTl9TVEFURV9SVU5OSU5HEAISHQoZT1BFUkFUSU9OX1NUQVRFX1NVQ0NFRURFRBADEhoKFk9QRVJBVElPTl9TVEFURV9GQUlMRUQQBEJKWkhnaXRodWIuY29tL3B5YWlydGFibGUvcHlhaXJ0YWJsZS9nZW4vcHlhaXJ0YWJsZS9vcGVyYXRpb24vdjE7b3BlcmF0aW9udjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("CidweWFpcnRhYmxlL29wZXJhdGlvbi92MS9vcGVyYXRpb24ucHJvdG8SF3B5YWlydGFibGUub3BlcmF0aW9uLnYxIoQECglPcGVyYXRpb24SCgoCaWQYASABKAkSNAoEa2luZBgCIAEoDjImLnB5YWlydGFibGUub3BlcmF0aW9uLnYxLk9wZXJhdGlvbktpbmQSNgoFc3RhdGUYAyABKA4yJy5weWFpcnRhYmxlLm9wZXJhdGlvbi52MS5PcGVyYXRpb25TdGF0ZRIQCghwcm9ncmVzcxgEIAEoBRIQCgh0YWJsZV9pZBgFIAEoCRIQCghmaWVsZF9pZBgGIAEoCRIQCghpbmRleF9pZBgHIAEoCRI2CgVlcnJvchgIIAEoCzInLnB5YWlydGFibGUub3BlcmF0aW9uLnYxLk9wZXJhdGlvbkVycm9yEi8KC2NyZWF0ZV90aW1lGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj4KBnJlc3VsdBgMIAMoCzIuLnB5YWlydGFibGUub3BlcmF0aW9uLnYxLk9wZXJhdGlvbi5SZXN1bHRFbnRyeRotCgtSZXN1bHRFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrkBCg5PcGVyYXRpb25FcnJvchIMCgRjb2RlGAEgASgJEg4KBnJlYXNvbhgCIAEoCRIPCgdtZXNzYWdlGAMgASgJEkcKCG1ldGFkYXRhGAQgAygLMjUucHlhaXJ0YWJsZS5vcGVyYXRpb24udjEuT3BlcmF0aW9uRXJyb3IuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEqkwEKDU9wZXJhdGlvbktpbmQSHgoaT1BFUkFUSU9OX0tJTkRfVU5TUEVDSUZJRUQQABIeChpPUEVSQVRJT05fS0lORF9CVUlMRF9JTkRFWBABEiAKHE9QRVJBVElPTl9LSU5EX0VOQUJMRV9VTklRVUUQAhIgChxPUEVSQVRJT05fS0lORF9DT05WRVJUX0ZJRUxEEAMqpgEKDk9wZXJhdGlvblN0YXRlEh8KG09QRVJBVElPTl9TVEFURV9VTlNQRUNJRklFRBAAEhsKF09QRVJBVElPTl9TVEFURV9QRU5ESU5HEAESGwoXT1BFUkFUSU9OX1NUQVRFX1JVTk5JTkcQAhIdChlPUEVSQVRJT05fU1RBVEVfU1VDQ0VFREVEEAMSGgoWT1BFUkFUSU9OX1NUQVRFX0ZBSUxFRBAEQkpaSGdpdGh1Yi5jb20vcHlhaXJ0YWJsZS9weWFpcnRhYmxlL2dlbi9weWFpcnRhYmxlL29wZXJhdGlvbi92MTtvcGVyYXRpb252MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * Operation is work that can outgrow a request (building an index, turning
@@ -59,7 +59,7 @@ export type Operation = Message<"pyairtable.operation.v1.Operation"> & {
   tableId: string;
 
   /**
-   * The field it works on ("fld…"), for ENABLE_UNIQUE.
+   * The field it works on ("fld…"), for ENABLE_UNIQUE and CONVERT_FIELD.
    *
    * @generated from field: string field_id = 6;
    */
@@ -99,6 +99,14 @@ export type Operation = Message<"pyairtable.operation.v1.Operation"> & {
    * @generated from field: google.protobuf.Timestamp end_time = 11;
    */
   endTime?: Timestamp | undefined;
+
+  /**
+   * What it did, when it succeeded: for CONVERT_FIELD "converted_cells"
+   * and "cleared_cells".
+   *
+   * @generated from field: map<string, string> result = 12;
+   */
+  result: { [key: string]: string };
 };
 
 /**
@@ -177,6 +185,14 @@ export enum OperationKind {
    * @generated from enum value: OPERATION_KIND_ENABLE_UNIQUE = 2;
    */
   ENABLE_UNIQUE = 2,
+
+  /**
+   * Converts a large table's cells to a field's new type (UpdateField
+   * with a type change); the field changes type when it succeeds.
+   *
+   * @generated from enum value: OPERATION_KIND_CONVERT_FIELD = 3;
+   */
+  CONVERT_FIELD = 3,
 }
 
 /**

@@ -587,8 +587,12 @@ export type UpdateFieldResponse = Message<"pyairtable.table.v1.UpdateFieldRespon
   clearedCells: bigint;
 
   /**
-   * When unique was turned on: the operation building the unique index.
-   * The field is unique once it succeeds.
+   * When unique was turned on: the operation building the unique index
+   * (the field is unique once it succeeds). When the type changed on a
+   * table of more than PYAIRTABLE_CONVERSION_INLINE_ROWS records: the
+   * operation converting the cells, in batches that never lock the table
+   * for long (the field has its new type once it succeeds; the counts are
+   * in its result).
    *
    * @generated from field: pyairtable.operation.v1.Operation operation = 5;
    */
