@@ -29,6 +29,7 @@ var operationKinds = map[string]operationv1.OperationKind{
 	operation.KindBuildIndex:   operationv1.OperationKind_OPERATION_KIND_BUILD_INDEX,
 	operation.KindEnableUnique: operationv1.OperationKind_OPERATION_KIND_ENABLE_UNIQUE,
 	operation.KindConvertField: operationv1.OperationKind_OPERATION_KIND_CONVERT_FIELD,
+	operation.KindPurge:        operationv1.OperationKind_OPERATION_KIND_PURGE,
 }
 
 var operationStates = map[string]operationv1.OperationState{

@@ -150,6 +150,8 @@ func (s *Server) build(ctx context.Context) error {
 	s.Runner.Register(operation.KindBuildIndex, s.Schema.BuildIndex)
 	s.Runner.Register(operation.KindEnableUnique, s.Schema.BuildIndex)
 	s.Runner.Register(operation.KindConvertField, s.Schema.ConvertField)
+	s.Runner.Register(operation.KindPurge, s.Schema.PurgeObject)
+	s.Schema.SetRunner(s.Runner)
 	s.Schema.SetInlineRows(int64(cfg.ConversionInlineRows))
 	policy, err := access.NewPolicy(s.Workspaces, s.Schema, api.Services...)
 	if err != nil {

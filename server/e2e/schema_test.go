@@ -345,6 +345,13 @@ func TestTableTrash(t *testing.T) {
 			if nt != 1 {
 				t.Fatalf("purged %d tables; want 1", nt)
 			}
+			var states []string
+			err = f.env.Server.DB.NewSelect().Table("operations").Column("state").
+				Where("kind = 'purge' AND table_id = ?", tbl.GetId()).Scan(ctx, &states)
+			servertest.NoErr(t, err)
+			if len(states) != 1 || states[0] != "succeeded" {
+				t.Fatalf("purge operations = %v; want one succeeded", states)
+			}
 			_, err = f.c.Tables.GetTable(ctx, connect.NewRequest(&tablev1.GetTableRequest{TableId: tbl.GetId()}))
 			servertest.WantCode(t, err, connect.CodeNotFound)
 		})

@@ -24,6 +24,7 @@ const (
 	KindBuildIndex   = "build_index"
 	KindEnableUnique = "enable_unique"
 	KindConvertField = "convert_field"
+	KindPurge        = "purge"
 )
 
 // States of an operation.

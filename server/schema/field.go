@@ -200,6 +200,15 @@ func (s *Service) UpdateField(ctx context.Context, tx bun.IDB, tableID, fieldID,
 			return nil, err
 		}
 	}
+	if change.Operation != nil {
+		// A large table's cells convert in the background; the field
+		// switches type when that is done.
+		summary = "started converting the field " + strconv.Quote(f.Name) + " (operation " + change.Operation.ID + ")"
+		if p.Unique != nil {
+			return nil, apperr.Invalid("unique", "field.unique_with_conversion",
+				"change unique once the type change's operation is done")
+		}
+	}
 	if p.Unique != nil {
 		if change.Operation, err = s.setUnique(ctx, tx, base, t, f, *p.Unique, userID); err != nil {
 			return nil, err

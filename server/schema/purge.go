@@ -2,50 +2,118 @@ package schema
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"time"
 
 	"github.com/uptrace/bun"
 
 	"github.com/pyairtable/pyairtable/server/apperr"
+	"github.com/pyairtable/pyairtable/server/operation"
 )
 
 // Purge removes for good the bases and tables whose trash period ended
-// before now: their physical tables and their metadata. It returns how
-// many bases and tables it removed.
+// before now: their physical tables and their metadata. Each removal is a
+// durable operation (kind purge, its table_id the table's or base's id),
+// run here at once; one interrupted by a crash is finished by any server.
+// It returns how many bases and tables it removed.
 func (s *Service) Purge(ctx context.Context, now time.Time) (bases, tables int, err error) {
 	var expiredTables []*Table
 	if err := s.db.NewSelect().Model(&expiredTables).Where("purge_at IS NOT NULL AND purge_at < ?", now).Scan(ctx); err != nil {
 		return 0, 0, apperr.Wrap(err, "find expired tables")
 	}
-	for _, t := range expiredTables {
-		err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			base, err := s.GetBase(ctx, tx, t.BaseID)
-			if err != nil {
-				return err
-			}
-			return s.dropTable(ctx, tx, base, t)
-		})
-		if err != nil {
-			return bases, tables, err
-		}
-		tables++
-	}
 	var expiredBases []*Base
 	if err := s.db.NewSelect().Model(&expiredBases).Where("purge_at IS NOT NULL AND purge_at < ?", now).Scan(ctx); err != nil {
-		return bases, tables, apperr.Wrap(err, "find expired bases")
+		return 0, 0, apperr.Wrap(err, "find expired bases")
+	}
+	for _, t := range expiredTables {
+		if ok, err := s.purgeOne(ctx, t.ID, "table"); err != nil {
+			return bases, tables, err
+		} else if ok {
+			tables++
+		}
 	}
 	for _, b := range expiredBases {
-		err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			return s.dropBase(ctx, tx, b)
-		})
-		if err != nil {
-			return bases, tables, apperr.Wrap(err, "purge base")
+		if ok, err := s.purgeOne(ctx, b.ID, "base"); err != nil {
+			return bases, tables, err
+		} else if ok {
+			bases++
 		}
-		bases++
 	}
 	return bases, tables, nil
 }
+
+type purgePlan struct {
+	Object string `json:"object"` // "table" or "base"
+}
+
+// purgeOne starts (or joins) the purge operation of one object, runs it,
+// and reports whether the object is gone.
+func (s *Service) purgeOne(ctx context.Context, id, object string) (bool, error) {
+	var opID string
+	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		err := tx.NewSelect().Model((*operation.Operation)(nil)).Column("id").
+			Where("table_id = ? AND kind = ? AND state IN (?)", id, operation.KindPurge, bun.In([]string{operation.Pending, operation.Running})).
+			Limit(1).Scan(ctx, &opID)
+		if err == nil {
+			return nil
+		}
+		op, err := operation.New(ctx, tx, operation.KindPurge, id, "", "", "", purgePlan{Object: object})
+		if err != nil {
+			return err
+		}
+		opID = op.ID
+		return nil
+	})
+	if err != nil {
+		return false, apperr.Wrap(err, "start purge")
+	}
+	if s.runner != nil {
+		s.runner.RunNow(ctx, opID, time.Minute)
+	}
+	table := "user_tables"
+	if object == "base" {
+		table = "bases"
+	}
+	n, err := s.db.NewSelect().Table(table).Where("id = ?", id).Count(ctx)
+	return n == 0, err
+}
+
+// PurgeObject is the operation handler that removes a table or base for
+// good, in one transaction; run again, it finds nothing left to do.
+func (s *Service) PurgeObject(ctx context.Context, op *operation.Operation) error {
+	var plan purgePlan
+	if err := json.Unmarshal([]byte(op.Payload), &plan); err != nil {
+		return apperr.Wrap(err, "read purge plan")
+	}
+	return s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if plan.Object == "base" {
+			b, err := s.GetBase(ctx, tx, op.TableID)
+			if apperr.IsKind(err, apperr.NotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			return s.dropBase(ctx, tx, b)
+		}
+		t, err := s.GetTable(ctx, tx, op.TableID)
+		if apperr.IsKind(err, apperr.NotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		base, err := s.GetBase(ctx, tx, t.BaseID)
+		if err != nil {
+			return err
+		}
+		return s.dropTable(ctx, tx, base, t)
+	})
+}
+
+// SetRunner lets Purge run its operations at once.
+func (s *Service) SetRunner(r *operation.Runner) { s.runner = r }
 
 func (s *Service) dropTable(ctx context.Context, tx bun.IDB, base *Base, t *Table) error {
 	if err := s.invalidate(ctx, tx, t.ID); err != nil {
@@ -56,7 +124,7 @@ func (s *Service) dropTable(ctx context.Context, tx bun.IDB, base *Base, t *Tabl
 	}
 	for _, q := range []string{
 		"DELETE FROM retired_columns WHERE table_id = ?", "DELETE FROM table_indexes WHERE table_id = ?",
-		"DELETE FROM operations WHERE table_id = ?", "DELETE FROM fields WHERE table_id = ?",
+		"DELETE FROM operations WHERE table_id = ? AND kind <> 'purge'", "DELETE FROM fields WHERE table_id = ?",
 		"DELETE FROM user_tables WHERE id = ?",
 	} {
 		if _, err := tx.ExecContext(ctx, q, t.ID); err != nil {

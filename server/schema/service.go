@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/pyairtable/pyairtable/server/ids"
+	"github.com/pyairtable/pyairtable/server/operation"
 	"github.com/pyairtable/pyairtable/server/pagetoken"
 	"github.com/pyairtable/pyairtable/server/storage"
 )
@@ -19,6 +20,7 @@ type Service struct {
 	cache Cache // nil: no cache
 	// inlineRows is the most records a type change converts in the request.
 	inlineRows int64
+	runner     *operation.Runner // nil: Purge leaves its operations to the workers
 }
 
 // NewService returns a Service keeping deleted bases and tables restorable

@@ -35,6 +35,9 @@ const (
 	// Converts a large table's cells to a field's new type (UpdateField
 	// with a type change); the field changes type when it succeeds.
 	OperationKind_OPERATION_KIND_CONVERT_FIELD OperationKind = 3
+	// Removes a deleted table or base and its data for good, when its trash
+	// period is over (table_id is then the table's or the base's id).
+	OperationKind_OPERATION_KIND_PURGE OperationKind = 4
 )
 
 // Enum value maps for OperationKind.
@@ -44,12 +47,14 @@ var (
 		1: "OPERATION_KIND_BUILD_INDEX",
 		2: "OPERATION_KIND_ENABLE_UNIQUE",
 		3: "OPERATION_KIND_CONVERT_FIELD",
+		4: "OPERATION_KIND_PURGE",
 	}
 	OperationKind_value = map[string]int32{
 		"OPERATION_KIND_UNSPECIFIED":   0,
 		"OPERATION_KIND_BUILD_INDEX":   1,
 		"OPERATION_KIND_ENABLE_UNIQUE": 2,
 		"OPERATION_KIND_CONVERT_FIELD": 3,
+		"OPERATION_KIND_PURGE":         4,
 	}
 )
 
@@ -395,12 +400,13 @@ const file_pyairtable_operation_v1_operation_proto_rawDesc = "" +
 	"\bmetadata\x18\x04 \x03(\v25.pyairtable.operation.v1.OperationError.MetadataEntryR\bmetadata\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*\x93\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01*\xad\x01\n" +
 	"\rOperationKind\x12\x1e\n" +
 	"\x1aOPERATION_KIND_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aOPERATION_KIND_BUILD_INDEX\x10\x01\x12 \n" +
 	"\x1cOPERATION_KIND_ENABLE_UNIQUE\x10\x02\x12 \n" +
-	"\x1cOPERATION_KIND_CONVERT_FIELD\x10\x03*\xa6\x01\n" +
+	"\x1cOPERATION_KIND_CONVERT_FIELD\x10\x03\x12\x18\n" +
+	"\x14OPERATION_KIND_PURGE\x10\x04*\xa6\x01\n" +
 	"\x0eOperationState\x12\x1f\n" +
 	"\x1bOPERATION_STATE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17OPERATION_STATE_PENDING\x10\x01\x12\x1b\n" +
