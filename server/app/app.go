@@ -153,6 +153,7 @@ func (s *Server) build(ctx context.Context) error {
 	s.Runner.Register(operation.KindPurge, s.Schema.PurgeObject)
 	s.Schema.SetRunner(s.Runner)
 	s.Schema.SetInlineRows(int64(cfg.ConversionInlineRows))
+	s.Schema.SetColumnBudget(cfg.ColumnBudget)
 	policy, err := access.NewPolicy(s.Workspaces, s.Schema, api.Services...)
 	if err != nil {
 		return fmt.Errorf("access declarations: %w", err)

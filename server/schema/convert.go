@@ -74,7 +74,7 @@ func (s *Service) retype(ctx context.Context, tx bun.IDB, base *Base, t *Table, 
 			"a %s field cannot become a %s field (see docs/field-conversions.md)", f.Kind(), newKind).
 			With("from", f.Kind().String()).With("to", newKind.String())
 	}
-	newCol, err := s.takeColumn(ctx, tx, t)
+	newCol, err := s.takeColumn(ctx, tx, base, t)
 	if err != nil {
 		return err
 	}

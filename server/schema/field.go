@@ -86,7 +86,7 @@ func (s *Service) newField(ctx context.Context, tx bun.IDB, base *Base, t *Table
 		return nil, apperr.Invalid(path+"name", "string.min_len", "must not be blank")
 	}
 	if colType := typ.Column(s.db.Engine); colType != "" {
-		if f.ColumnName, err = s.takeColumn(ctx, tx, t); err != nil {
+		if f.ColumnName, err = s.takeColumn(ctx, tx, base, t); err != nil {
 			return nil, err
 		}
 		if err := addColumn(ctx, tx, qualified(s.db.Engine, base, t), f.ColumnName, colType); err != nil {
@@ -96,13 +96,11 @@ func (s *Service) newField(ctx context.Context, tx bun.IDB, base *Base, t *Table
 	return f, nil
 }
 
-// takeColumn names the table's next physical column, keeping within the
-// column budget (retired columns count).
-func (s *Service) takeColumn(ctx context.Context, tx bun.IDB, t *Table) (string, error) {
-	if t.NextColumn > maxColumns {
-		return "", apperr.New(apperr.ResourceExhausted, "COLUMN_BUDGET",
-			"table %s has used all %d physical columns (changed and deleted fields keep theirs for undo)", t.ID, maxColumns).
-			With("limit", strconv.Itoa(maxColumns))
+// takeColumn names the table's next physical column (names are never
+// reused), compacting the table first when the column budget is full.
+func (s *Service) takeColumn(ctx context.Context, tx bun.IDB, base *Base, t *Table) (string, error) {
+	if err := s.makeRoom(ctx, tx, base, t); err != nil {
+		return "", err
 	}
 	name := "c" + strconv.Itoa(t.NextColumn)
 	t.NextColumn++

@@ -69,6 +69,16 @@ func (s *Service) RollbackTable(ctx context.Context, tx bun.IDB, tableID, versio
 				"field %s of version %d was purged; this version can no longer be restored", want.ID, v.Number)
 		}
 		keep[want.ID] = true
+		if want.ColumnName != "" {
+			ok, err := s.columnExists(ctx, tx, t, byID, want.ColumnName)
+			if err != nil {
+				return nil, apperr.Wrap(err, "find column")
+			}
+			if !ok {
+				return nil, apperr.New(apperr.FailedPrecondition, "VERSION_UNAVAILABLE",
+					"the cells of %q at version %d were removed when the table was compacted; this version can no longer be restored", want.Name, v.Number)
+			}
+		}
 		if cur.ColumnName != want.ColumnName && cur.ColumnName != "" && want.ColumnName != "" {
 			if err := s.convertBack(ctx, tx, phys, v.CreatedAt, cur, want, out); err != nil {
 				return nil, err

@@ -21,12 +21,13 @@ type Service struct {
 	// inlineRows is the most records a type change converts in the request.
 	inlineRows int64
 	runner     *operation.Runner // nil: Purge leaves its operations to the workers
+	budget     int               // field columns per table before compaction
 }
 
 // NewService returns a Service keeping deleted bases and tables restorable
 // for trash.
 func NewService(db *storage.DB, pages *pagetoken.Codec, trash time.Duration) *Service {
-	return &Service{db: db, pages: pages, trash: trash, inlineRows: DefaultInlineRows,
+	return &Service{db: db, pages: pages, trash: trash, inlineRows: DefaultInlineRows, budget: maxColumns,
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 
