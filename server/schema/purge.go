@@ -70,6 +70,8 @@ func (s *Service) purgeOne(ctx context.Context, id, object string) (bool, error)
 	}
 	if s.runner != nil {
 		s.runner.RunNow(ctx, opID, time.Minute)
+	} else if err := s.purgeWithoutRunner(ctx, opID); err != nil {
+		return false, err
 	}
 	table := "user_tables"
 	if object == "base" {
@@ -176,4 +178,19 @@ func (s *Service) dropBase(ctx context.Context, tx bun.IDB, b *Base) error {
 	}
 	_, err := tx.NewDelete().Model(b).WherePK().Exec(ctx)
 	return err
+}
+
+// purgeWithoutRunner runs a purge operation here when no runner was set
+// (a service used on its own, as in tools and tests).
+func (s *Service) purgeWithoutRunner(ctx context.Context, id string) error {
+	op := new(operation.Operation)
+	if err := s.db.NewSelect().Model(op).Where("id = ?", id).Scan(ctx); err != nil {
+		return apperr.Wrap(err, "load purge")
+	}
+	if err := s.PurgeObject(ctx, op); err != nil {
+		return err
+	}
+	_, err := s.db.NewUpdate().Model(op).Set("state = ?", operation.Succeeded).Set("progress = 100").
+		Set("ended_at = ?", s.now()).Set("updated_at = ?", s.now()).WherePK().Exec(ctx)
+	return apperr.Wrap(err, "record purge")
 }
