@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -233,6 +234,21 @@ func (p *Policy) Authorize(ctx context.Context, procedure string, req any) (cont
 	if !who.ReachesWorkspace(wsID) || (baseID != "" && !who.ReachesBase(baseID)) {
 		return ctx, notFound
 	}
+	if baseID == "" && len(who.BaseIDs) > 0 {
+		// A token limited to bases reads the workspaces holding them, and
+		// changes no workspace as a whole.
+		reach, err := p.BaseReach(ctx, who)
+		if err != nil {
+			return ctx, err
+		}
+		if !slices.Contains(reach, wsID) {
+			return ctx, notFound
+		}
+		if rule.Scope == ScopeWorkspacesWrite || rule.Scope == ScopeSchemaWrite {
+			return ctx, apperr.New(apperr.PermissionDenied, "TOKEN_RESTRICTED",
+				"a token limited to some bases cannot change a workspace or create bases; use a token without that limit")
+		}
+	}
 	role, err := p.roles.MemberRole(ctx, wsID, who.UserID)
 	if err != nil {
 		return ctx, apperr.Wrap(err, "look up membership")
@@ -255,3 +271,26 @@ func withArticle(r Role) string {
 	}
 	return "a " + s
 }
+
+// BaseReach returns the workspaces a base-limited caller reaches: those
+// holding its bases (nil when the caller is not limited to bases).
+func (p *Policy) BaseReach(ctx context.Context, who *Principal) ([]string, error) {
+	if len(who.BaseIDs) == 0 {
+		return nil, nil
+	}
+	reach := []string{}
+	for _, b := range who.BaseIDs {
+		ws, ok, err := p.objects.BaseWorkspace(ctx, b)
+		if err != nil {
+			return nil, apperr.Wrap(err, "find base")
+		}
+		if ok && !slices.Contains(reach, ws) && who.ReachesWorkspace(ws) {
+			reach = append(reach, ws)
+		}
+	}
+	return reach, nil
+}
+
+// Restricted reports whether the caller's credentials are limited to some
+// workspaces or bases.
+func (p *Principal) Restricted() bool { return len(p.WorkspaceIDs) > 0 || len(p.BaseIDs) > 0 }

@@ -81,9 +81,9 @@ func NewHandler(d Deps) http.Handler {
 		connect.WithSendMaxBytes(d.MaxResponseBytes),
 	}
 	mux := http.NewServeMux()
-	mux.Handle(userv1connect.NewUserServiceHandler(&userHandler{db: d.DB, invalidator: d.Tokens}, opts...))
+	mux.Handle(userv1connect.NewUserServiceHandler(&userHandler{db: d.DB, invalidator: d.Tokens, policy: d.Policy}, opts...))
 	mux.Handle(authv1connect.NewAuthServiceHandler(&authHandler{db: d.DB, tokens: d.Tokens}, opts...))
-	mux.Handle(workspacev1connect.NewWorkspaceServiceHandler(&workspaceHandler{db: d.DB, svc: d.Workspaces, schema: d.Schema}, opts...))
+	mux.Handle(workspacev1connect.NewWorkspaceServiceHandler(&workspaceHandler{db: d.DB, svc: d.Workspaces, schema: d.Schema, policy: d.Policy}, opts...))
 	mux.Handle(tablev1connect.NewBaseServiceHandler(&baseHandler{db: d.DB, svc: d.Schema}, opts...))
 	mux.Handle(tablev1connect.NewTableServiceHandler(&tableHandler{db: d.DB, svc: d.Schema, runner: d.Runner}, opts...))
 	mux.Handle(tablev1connect.NewViewServiceHandler(&viewHandler{db: d.DB, views: d.Views}, opts...))

@@ -22,12 +22,27 @@ func sessionToProto(s *auth.Session, who *access.Principal) *authv1.Session {
 	}
 }
 
+// sessionsReachable refuses session management to tokens limited to some
+// workspaces or bases: sessions act on everything the user reaches.
+func sessionsReachable(who *access.Principal) error {
+	if who.TokenID != "" && who.Restricted() {
+		return apperr.New(apperr.PermissionDenied, "TOKEN_RESTRICTED",
+			"a token limited to some workspaces or bases cannot see or end sessions")
+	}
+	return nil
+}
+
 func (h *authHandler) GetSession(ctx context.Context, req *connect.Request[authv1.GetSessionRequest]) (*connect.Response[authv1.GetSessionResponse], error) {
 	who, err := caller(ctx)
 	if err != nil {
 		return nil, err
 	}
 	id := req.Msg.GetSessionId()
+	if id != "" {
+		if err := sessionsReachable(who); err != nil {
+			return nil, err
+		}
+	}
 	if id == "" {
 		if who.SessionID == "" {
 			return nil, apperr.New(apperr.NotFound, "NO_SESSION",
@@ -47,6 +62,9 @@ func (h *authHandler) ListSessions(ctx context.Context, req *connect.Request[aut
 	if err != nil {
 		return nil, err
 	}
+	if err := sessionsReachable(who); err != nil {
+		return nil, err
+	}
 	page, err := h.tokens.ListSessions(ctx, h.db, who.UserID, int(req.Msg.GetPageSize()), req.Msg.GetPageToken())
 	if err != nil {
 		return nil, err
@@ -61,6 +79,9 @@ func (h *authHandler) ListSessions(ctx context.Context, req *connect.Request[aut
 func (h *authHandler) RevokeSession(ctx context.Context, req *connect.Request[authv1.RevokeSessionRequest]) (*connect.Response[authv1.RevokeSessionResponse], error) {
 	who, err := caller(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := sessionsReachable(who); err != nil {
 		return nil, err
 	}
 	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), req.Msg,
@@ -80,6 +101,9 @@ func (h *authHandler) RevokeSession(ctx context.Context, req *connect.Request[au
 func (h *authHandler) RevokeAllSessions(ctx context.Context, req *connect.Request[authv1.RevokeAllSessionsRequest]) (*connect.Response[authv1.RevokeAllSessionsResponse], error) {
 	who, err := caller(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := sessionsReachable(who); err != nil {
 		return nil, err
 	}
 	keep := ""

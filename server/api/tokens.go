@@ -37,6 +37,9 @@ func (h *authHandler) CreateToken(ctx context.Context, req *connect.Request[auth
 				return nil, err
 			}
 			return &authv1.CreateTokenResponse{Token: tokenToProto(t), Secret: secret}, nil
+		}, func(r *authv1.CreateTokenResponse) *authv1.CreateTokenResponse {
+			r.Secret = "" // never stored: a retry gets the token without it
+			return r
 		})
 	if err != nil {
 		return nil, err

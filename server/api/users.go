@@ -7,6 +7,7 @@ import (
 
 	userv1 "github.com/pyairtable/pyairtable/gen/pyairtable/user/v1"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/user/v1/userv1connect"
+	"github.com/pyairtable/pyairtable/server/access"
 	"github.com/pyairtable/pyairtable/server/apperr"
 	"github.com/pyairtable/pyairtable/server/idempotency"
 	"github.com/pyairtable/pyairtable/server/storage"
@@ -16,6 +17,16 @@ import (
 type userHandler struct {
 	db          *storage.DB
 	invalidator user.CredentialInvalidator
+	policy      *access.Policy
+}
+
+// reach returns the workspaces a caller's credentials are limited to
+// (through workspaces or bases); nil when they are not limited.
+func reach(ctx context.Context, policy *access.Policy, who *access.Principal) ([]string, error) {
+	if len(who.BaseIDs) == 0 {
+		return who.WorkspaceIDs, nil
+	}
+	return policy.BaseReach(ctx, who)
 }
 
 var _ userv1connect.UserServiceHandler = (*userHandler)(nil)
@@ -38,7 +49,11 @@ func (h *userHandler) GetUser(ctx context.Context, req *connect.Request[userv1.G
 		return nil, err
 	}
 	id := req.Msg.GetUserId()
-	ok, err := user.Visible(ctx, h.db, who.UserID, who.Admin, who.WorkspaceIDs, id)
+	limit, err := reach(ctx, h.policy, who)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := user.Visible(ctx, h.db, who.UserID, who.Admin, limit, id)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +74,11 @@ func (h *userHandler) UpdateUser(ctx context.Context, req *connect.Request[userv
 	}
 	m := req.Msg
 	if m.GetUserId() != who.UserID {
-		ok, err := user.Visible(ctx, h.db, who.UserID, who.Admin, who.WorkspaceIDs, m.GetUserId())
+		limit, err := reach(ctx, h.policy, who)
+		if err != nil {
+			return nil, err
+		}
+		ok, err := user.Visible(ctx, h.db, who.UserID, who.Admin, limit, m.GetUserId())
 		if err != nil {
 			return nil, err
 		}
@@ -93,7 +112,11 @@ func (h *userHandler) DeactivateUser(ctx context.Context, req *connect.Request[u
 	if err != nil {
 		return nil, err
 	}
-	if ok, err := user.Visible(ctx, h.db, who.UserID, who.Admin, who.WorkspaceIDs, req.Msg.GetUserId()); err != nil {
+	limit, err := reach(ctx, h.policy, who)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := user.Visible(ctx, h.db, who.UserID, who.Admin, limit, req.Msg.GetUserId()); err != nil {
 		return nil, err
 	} else if !ok {
 		return nil, apperr.NotFoundf("user %q not found", req.Msg.GetUserId()).With("user_id", req.Msg.GetUserId())

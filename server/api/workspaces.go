@@ -20,6 +20,7 @@ type workspaceHandler struct {
 	db     *storage.DB
 	svc    *workspace.Service
 	schema *schema.Service
+	policy *access.Policy
 }
 
 var _ workspacev1connect.WorkspaceServiceHandler = (*workspaceHandler)(nil)
@@ -66,7 +67,14 @@ func (h *workspaceHandler) ListWorkspaces(ctx context.Context, req *connect.Requ
 	if err != nil {
 		return nil, err
 	}
-	page, err := h.svc.List(ctx, h.db, who.UserID, who.WorkspaceIDs, int(req.Msg.GetPageSize()), req.Msg.GetPageToken())
+	limit, err := reach(ctx, h.policy, who)
+	if err != nil {
+		return nil, err
+	}
+	if limit != nil && len(limit) == 0 {
+		return connect.NewResponse(&workspacev1.ListWorkspacesResponse{}), nil
+	}
+	page, err := h.svc.List(ctx, h.db, who.UserID, limit, int(req.Msg.GetPageSize()), req.Msg.GetPageToken())
 	if err != nil {
 		return nil, err
 	}

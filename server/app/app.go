@@ -36,6 +36,14 @@ import (
 	"github.com/pyairtable/pyairtable/server/workspace"
 )
 
+// Option changes how New assembles the server.
+type Option func(*Server)
+
+// WithoutBackground leaves out the background work (the janitor, the
+// operation workers, the cache epoch watcher): for administration commands
+// that open the database and leave.
+func WithoutBackground() Option { return func(s *Server) { s.background = false } }
+
 // Server is an assembled PyAirtable server.
 type Server struct {
 	Config     config.Config
@@ -50,23 +58,27 @@ type Server struct {
 	// SignIn is the OIDC provider; nil when OIDC is not configured.
 	SignIn *signin.Provider
 
-	log      *slog.Logger
-	redis    rueidis.Client
-	handler  http.Handler
-	stop     context.CancelFunc
-	done     chan struct{}
-	watching chan struct{} // open while the credentials epoch is watched
-	running  chan struct{} // open while operations are run
+	log        *slog.Logger
+	redis      rueidis.Client
+	handler    http.Handler
+	stop       context.CancelFunc
+	done       chan struct{}
+	watching   chan struct{} // open while the credentials epoch is watched
+	background bool
+	running    chan struct{} // open while operations are run
 }
 
 // New opens the database (running migrations), connects to Redis when
 // configured and builds the handler. Close releases what it opened.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (*Server, error) {
 	db, err := storage.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Config: cfg, DB: db, log: log, done: make(chan struct{})}
+	s := &Server{Config: cfg, DB: db, log: log, done: make(chan struct{}), background: true}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := s.build(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -166,6 +178,9 @@ func (s *Server) build(ctx context.Context) error {
 		Mount: flow.Mount,
 	})
 
+	if !s.background {
+		return nil
+	}
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s.stop = stop
 	go s.janitor(bg)

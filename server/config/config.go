@@ -119,7 +119,7 @@ var Settings = []Setting{
 	{"tls-key", "PYAIRTABLE_TLS_KEY", "", "PEM private key file for --tls-cert", str(func(c *Config) *string { return &c.TLSKeyFile })},
 	{"trash-retention", "PYAIRTABLE_TRASH_RETENTION", "168h", "how long deleted bases and tables can be restored before they are purged", dur(func(c *Config) *time.Duration { return &c.TrashRetention })},
 	{"conversion-inline-rows", "PYAIRTABLE_CONVERSION_INLINE_ROWS", "10000", "a type change on a table with more records converts its cells in a background operation", num(func(c *Config) *int { return &c.ConversionInlineRows })},
-	{"column-budget", "PYAIRTABLE_COLUMN_BUDGET", "1593", "field columns a table may have, hidden ones included, before it is compacted (PostgreSQL allows 1600 with the system columns)", num(func(c *Config) *int { return &c.ColumnBudget })},
+	{"column-budget", "PYAIRTABLE_COLUMN_BUDGET", "1592", "field columns a table may have, hidden ones included, before it is compacted (PostgreSQL allows 1600 with the system columns)", num(func(c *Config) *int { return &c.ColumnBudget })},
 	{"oidc-issuer", "PYAIRTABLE_OIDC_ISSUER", "", "OpenID Connect issuer URL (discovery at ISSUER/.well-known/openid-configuration); empty: no OIDC sign-in", str(func(c *Config) *string { return &c.OIDCIssuer })},
 	{"oidc-client-id", "PYAIRTABLE_OIDC_CLIENT_ID", "", "this server's client id at the issuer; ID tokens for it are accepted", str(func(c *Config) *string { return &c.OIDCClientID })},
 	{"oidc-client-secret", "PYAIRTABLE_OIDC_CLIENT_SECRET", "", "client secret; empty for a public client (PKCE only)", str(func(c *Config) *string { return &c.OIDCClientSecret })},

@@ -52,8 +52,12 @@ var AfterCommit func(procedure string)
 // the same key, or runs write and stores its response in the same
 // transaction. The same id with a different request (or another RPC) is
 // InvalidArgument with reason REQUEST_ID_REUSED.
+//
+// stored, when given, returns the form of the response to keep (for
+// instance without a secret that must never be stored); a retry gets that
+// form.
 func Run[Resp proto.Message](ctx context.Context, db *storage.DB, key Key, req proto.Message,
-	write func(ctx context.Context, tx bun.Tx) (Resp, error),
+	write func(ctx context.Context, tx bun.Tx) (Resp, error), stored ...func(Resp) Resp,
 ) (Resp, error) {
 	var zero Resp
 	if key.RequestID == "" {
@@ -89,7 +93,11 @@ func Run[Resp proto.Message](ctx context.Context, db *storage.DB, key Key, req p
 			if err != nil {
 				return err
 			}
-			raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(resp)
+			keep := resp
+			if len(stored) > 0 && stored[0] != nil {
+				keep = stored[0](proto.Clone(resp).(Resp))
+			}
+			raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(keep)
 			if err != nil {
 				return apperr.Wrap(err, "encode response")
 			}

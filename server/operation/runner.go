@@ -147,11 +147,33 @@ func (r *Runner) runOne(ctx context.Context, id string) bool {
 		r.mu.Unlock()
 		close(ch)
 	}()
-	stop := r.keepLease(ctx, op.ID)
-	err = r.handle(ctx, op)
+	hctx, cancel := context.WithCancel(ctx)
+	lost := false
+	stop := r.keepLease(hctx, op.ID, func() { lost = true; cancel() })
+	err = r.handle(hctx, op)
 	stop()
-	r.finish(ctx, op, err)
+	cancel()
+	switch {
+	case lost:
+		// Another server took the job over; it reports the outcome.
+		r.log.WarnContext(ctx, "lost the lease of an operation", "operation_id", op.ID)
+	case ctx.Err() != nil:
+		// Shutting down: hand the job back for any server to resume.
+		r.release(op.ID)
+	default:
+		r.finish(ctx, op, err)
+	}
 	return true
+}
+
+// release hands a job back: pending, with no lease.
+func (r *Runner) release(id string) {
+	_, err := r.db.NewUpdate().Model((*Operation)(nil)).Set("state = ?", Pending).Set("lease_owner = ''").
+		Set("lease_until = NULL").Set("updated_at = ?", now()).
+		Where("id = ? AND lease_owner = ?", id, r.owner).Exec(context.Background())
+	if err != nil {
+		r.log.Error("hand an operation back", "operation_id", id, "err", err)
+	}
 }
 
 func (r *Runner) handle(ctx context.Context, op *Operation) (err error) {
@@ -167,8 +189,9 @@ func (r *Runner) handle(ctx context.Context, op *Operation) (err error) {
 	return h(ctx, op)
 }
 
-// keepLease renews the claim until stopped.
-func (r *Runner) keepLease(ctx context.Context, id string) (stop func()) {
+// keepLease renews the claim until stopped; when the claim is lost (another
+// server took the job after a renewal failed), it calls lost.
+func (r *Runner) keepLease(ctx context.Context, id string, lost func()) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -181,8 +204,15 @@ func (r *Runner) keepLease(ctx context.Context, id string) (stop func()) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				_, _ = r.db.NewUpdate().Model((*Operation)(nil)).Set("lease_until = ?", now().Add(Lease)).
+				res, err := r.db.NewUpdate().Model((*Operation)(nil)).Set("lease_until = ?", now().Add(Lease)).
 					Where("id = ? AND lease_owner = ?", id, r.owner).Exec(ctx)
+				if err != nil {
+					continue // try again before the lease runs out
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					lost()
+					return
+				}
 			}
 		}
 	}()

@@ -75,6 +75,12 @@ func (s *Service) makeRoom(ctx context.Context, tx bun.IDB, base *Base, t *Table
 	if n+1 <= s.budget {
 		return nil
 	}
+	if busy, err := s.busy(ctx, tx, t); err != nil {
+		return apperr.Wrap(err, "look for operations")
+	} else if busy {
+		return apperr.New(apperr.FailedPrecondition, "TABLE_BUSY",
+			"table %s must be compacted to make room, which waits for its running operations; try again when they are done", t.ID)
+	}
 	if err := s.compact(ctx, tx, base, t); err != nil {
 		return err
 	}
@@ -181,5 +187,30 @@ func (s *Service) columnExists(ctx context.Context, tx bun.IDB, t *Table, all ma
 		}
 	}
 	n, err := tx.NewSelect().Model((*retiredColumn)(nil)).Where("table_id = ? AND column_name = ?", t.ID, name).Count(ctx)
+	return n > 0, err
+}
+
+// converting refuses a change to a field whose type change is still
+// converting its cells (FailedPrecondition, reason FIELD_CONVERTING).
+func (s *Service) converting(ctx context.Context, tx bun.IDB, t *Table, fieldID string) error {
+	n, err := tx.NewSelect().Model((*operation.Operation)(nil)).
+		Where("table_id = ? AND field_id = ? AND kind = ? AND state IN (?)", t.ID, fieldID,
+			operation.KindConvertField, bun.In([]string{operation.Pending, operation.Running})).Count(ctx)
+	if err != nil {
+		return apperr.Wrap(err, "look for conversions")
+	}
+	if n > 0 {
+		return apperr.New(apperr.FailedPrecondition, "FIELD_CONVERTING",
+			"the field's type change is still converting its cells; try again when its operation is done").With("field_id", fieldID)
+	}
+	return nil
+}
+
+// busy reports whether background work on the table (index builds,
+// conversions) is pending or running; compaction waits for it.
+func (s *Service) busy(ctx context.Context, tx bun.IDB, t *Table) (bool, error) {
+	n, err := tx.NewSelect().Model((*operation.Operation)(nil)).
+		Where("table_id = ? AND kind <> ? AND state IN (?)", t.ID, operation.KindPurge,
+			bun.In([]string{operation.Pending, operation.Running})).Count(ctx)
 	return n > 0, err
 }

@@ -63,6 +63,9 @@ func (s *Service) retype(ctx context.Context, tx bun.IDB, base *Base, t *Table, 
 		f.Options = encodeOptions(newOpts)
 		return nil
 	}
+	if err := s.converting(ctx, tx, t, f.ID); err != nil {
+		return err
+	}
 	if indexes, err := s.indexesOf(ctx, tx, t, f.ID); err != nil {
 		return err
 	} else if len(indexes) > 0 {
@@ -74,17 +77,18 @@ func (s *Service) retype(ctx context.Context, tx bun.IDB, base *Base, t *Table, 
 			"a %s field cannot become a %s field (see docs/field-conversions.md)", f.Kind(), newKind).
 			With("from", f.Kind().String()).With("to", newKind.String())
 	}
+	phys := qualified(s.db.Engine, base, t)
+	// Count (up to the threshold) before the ALTER takes its lock.
+	var rows int64
+	if err := tx.NewRaw("SELECT COUNT(*) FROM (SELECT 1 FROM "+phys+" LIMIT "+strconv.FormatInt(s.inlineRows+1, 10)+") AS n").Scan(ctx, &rows); err != nil {
+		return apperr.Wrap(err, "count records")
+	}
 	newCol, err := s.takeColumn(ctx, tx, base, t)
 	if err != nil {
 		return err
 	}
-	phys := qualified(s.db.Engine, base, t)
 	if err := addColumn(ctx, tx, phys, newCol, newTyp.Column(s.db.Engine)); err != nil {
 		return apperr.Wrap(err, "add column")
-	}
-	var rows int64
-	if err := tx.NewRaw("SELECT COUNT(*) FROM "+phys).Scan(ctx, &rows); err != nil {
-		return apperr.Wrap(err, "count records")
 	}
 	if rows > s.inlineRows {
 		// A large table converts in the background, batch by batch; the

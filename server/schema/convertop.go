@@ -41,11 +41,18 @@ type conversionPlan struct {
 // switches the field to its new type and column. Run again after a crash,
 // it starts over; the cells it wrote are only ever in the new column, which
 // no field uses until the switch.
-func (s *Service) ConvertField(ctx context.Context, op *operation.Operation) error {
+func (s *Service) ConvertField(ctx context.Context, op *operation.Operation) (err error) {
 	var plan conversionPlan
 	if err := json.Unmarshal([]byte(op.Payload), &plan); err != nil {
 		return apperr.Wrap(err, "read conversion plan")
 	}
+	defer func() {
+		if err != nil && ctx.Err() == nil {
+			// The new column stays hidden: it counts against the budget.
+			_, _ = s.db.NewInsert().Model(&retiredColumn{TableID: op.TableID, ColumnName: plan.ToColumn, FieldID: op.FieldID,
+				Type: plan.ToType, Options: plan.ToOptions, RetiredAt: s.now()}).On("CONFLICT DO NOTHING").Exec(context.WithoutCancel(ctx))
+		}
+	}()
 	t, err := s.GetTable(ctx, s.db, op.TableID)
 	if err != nil {
 		return err
@@ -103,6 +110,12 @@ func (s *Service) ConvertField(ctx context.Context, op *operation.Operation) err
 		if f == nil || f.Type != plan.FromType || f.ColumnName != plan.FromColumn {
 			return apperr.New(apperr.FailedPrecondition, "FIELD_CHANGED",
 				"the field was changed or deleted while its cells were being converted; nothing was switched")
+		}
+		if indexes, err := s.indexesOf(ctx, tx, t, f.ID); err != nil {
+			return err
+		} else if len(indexes) > 0 {
+			return apperr.New(apperr.FailedPrecondition, "FIELD_CHANGED",
+				"the field was indexed while its cells were being converted; nothing was switched")
 		}
 		catchUp, err := s.planConverter(ctx, tx, base, plan)
 		if err != nil {

@@ -51,11 +51,11 @@ func (s *Service) BuildIndex(ctx context.Context, op *operation.Operation) error
 	if s.db.Engine == storage.Postgres {
 		valid, exists, err := s.pgIndexState(ctx, base, idx)
 		if err != nil {
-			return err
+			return s.failIndex(ctx, idx, err)
 		}
 		if exists && !valid {
 			if _, err := s.db.ExecContext(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+s.indexName(base, idx)); err != nil {
-				return apperr.Wrap(err, "drop invalid index")
+				return s.failIndex(ctx, idx, apperr.Wrap(err, "drop invalid index"))
 			}
 		}
 		if !exists || !valid {
@@ -82,23 +82,38 @@ func (s *Service) BuildIndex(ctx context.Context, op *operation.Operation) error
 			return s.failIndex(ctx, idx, apperr.Wrap(err, "build index"))
 		}
 	}
-	return s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewUpdate().Model(idx).Set("state = ?", IndexReady).WherePK().Exec(ctx); err != nil {
+	// Mark it ready on the table as it is now (it may have changed during
+	// the build), under the table's lock.
+	err = s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		cur, _, err := s.liveTable(ctx, tx, idx.TableID, "")
+		if err != nil {
 			return err
+		}
+		res, err := tx.NewUpdate().Model(idx).Set("state = ?", IndexReady).WherePK().Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return apperr.New(apperr.FailedPrecondition, "INDEX_DELETED", "the index was deleted while it was being built")
 		}
 		if !idx.Unique {
 			return nil
 		}
-		if _, err := tx.NewUpdate().Table("fields").Set("is_unique = TRUE").Where("id = ?", idx.FieldIDs[0]).Exec(ctx); err != nil {
+		f := cur.field(idx.FieldIDs[0])
+		if f == nil {
+			return apperr.New(apperr.FailedPrecondition, "FIELD_DELETED", "the field was deleted while its unique index was being built")
+		}
+		f.Unique = true
+		if _, err := tx.NewUpdate().Model(f).Column("is_unique").WherePK().Exec(ctx); err != nil {
 			return err
 		}
-		for _, f := range t.Fields {
-			if f.ID == idx.FieldIDs[0] {
-				f.Unique = true
-			}
-		}
-		return s.touch(ctx, tx, t, "made the field "+strconv.Quote(t.field(idx.FieldIDs[0]).Name)+" unique")
+		return s.touch(ctx, tx, cur, "made the field "+strconv.Quote(f.Name)+" unique")
 	})
+	if err != nil {
+		_, _ = s.db.ExecContext(context.WithoutCancel(ctx), "DROP INDEX IF EXISTS "+s.indexName(base, idx))
+		return s.failIndex(ctx, idx, err)
+	}
+	return nil
 }
 
 // failIndex records a failed build and returns err: a unique field's

@@ -100,6 +100,9 @@ func (s *Service) CreateIndex(ctx context.Context, tx bun.IDB, tableID, userID s
 		if f == nil {
 			return nil, nil, apperr.Invalid("fields["+strconv.Itoa(i)+"]", "field.exists", "no field "+strconv.Quote(ref)+" in this table")
 		}
+		if err := s.converting(ctx, tx, t, f.ID); err != nil {
+			return nil, nil, err
+		}
 		idx.FieldIDs = append(idx.FieldIDs, f.ID)
 	}
 	return s.addIndex(ctx, tx, t, idx, operation.KindBuildIndex, "", userID)
@@ -213,6 +216,9 @@ func (s *Service) setUnique(ctx context.Context, tx bun.IDB, base *Base, t *Tabl
 		}
 		f.Unique = false
 		return nil, nil
+	}
+	if err := s.converting(ctx, tx, t, f.ID); err != nil {
+		return nil, err
 	}
 	if !uniqueTypes[f.Kind()] {
 		return nil, apperr.Invalid("unique", "field.unique_type", "a "+strings.ToLower(strings.TrimPrefix(f.Type, "FIELD_TYPE_"))+" field cannot be unique")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/pyairtable/pyairtable/server/apperr"
 	"github.com/pyairtable/pyairtable/server/operation"
+	"github.com/pyairtable/pyairtable/server/storage"
 )
 
 // Purge removes for good the bases and tables whose trash period ended
@@ -27,14 +28,14 @@ func (s *Service) Purge(ctx context.Context, now time.Time) (bases, tables int, 
 		return 0, 0, apperr.Wrap(err, "find expired bases")
 	}
 	for _, t := range expiredTables {
-		if ok, err := s.purgeOne(ctx, t.ID, "table"); err != nil {
+		if ok, err := s.purgeOne(ctx, t.ID, "table", now); err != nil {
 			return bases, tables, err
 		} else if ok {
 			tables++
 		}
 	}
 	for _, b := range expiredBases {
-		if ok, err := s.purgeOne(ctx, b.ID, "base"); err != nil {
+		if ok, err := s.purgeOne(ctx, b.ID, "base", now); err != nil {
 			return bases, tables, err
 		} else if ok {
 			bases++
@@ -44,12 +45,13 @@ func (s *Service) Purge(ctx context.Context, now time.Time) (bases, tables int, 
 }
 
 type purgePlan struct {
-	Object string `json:"object"` // "table" or "base"
+	Object string    `json:"object"` // "table" or "base"
+	Before time.Time `json:"before"` // purge only if its purge time is before this
 }
 
 // purgeOne starts (or joins) the purge operation of one object, runs it,
 // and reports whether the object is gone.
-func (s *Service) purgeOne(ctx context.Context, id, object string) (bool, error) {
+func (s *Service) purgeOne(ctx context.Context, id, object string, before time.Time) (bool, error) {
 	var opID string
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		err := tx.NewSelect().Model((*operation.Operation)(nil)).Column("id").
@@ -58,7 +60,7 @@ func (s *Service) purgeOne(ctx context.Context, id, object string) (bool, error)
 		if err == nil {
 			return nil
 		}
-		op, err := operation.New(ctx, tx, operation.KindPurge, id, "", "", "", purgePlan{Object: object})
+		op, err := operation.New(ctx, tx, operation.KindPurge, id, "", "", "", purgePlan{Object: object, Before: before})
 		if err != nil {
 			return err
 		}
@@ -89,11 +91,25 @@ func (s *Service) PurgeObject(ctx context.Context, op *operation.Operation) erro
 		return apperr.Wrap(err, "read purge plan")
 	}
 	return s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// Lock the row and purge only what is still deleted and past its
+		// time: a restore after the purge was queued wins.
+		table := "user_tables"
+		if plan.Object == "base" {
+			table = "bases"
+		}
+		q := tx.NewSelect().Table(table).Column("id").Where("id = ? AND deleted_at IS NOT NULL AND purge_at < ?", op.TableID, plan.Before)
+		if s.db.Engine == storage.Postgres {
+			q = q.For("UPDATE")
+		}
+		var still []string
+		if err := q.Scan(ctx, &still); err != nil {
+			return err
+		}
+		if len(still) == 0 {
+			return nil
+		}
 		if plan.Object == "base" {
 			b, err := s.GetBase(ctx, tx, op.TableID)
-			if apperr.IsKind(err, apperr.NotFound) {
-				return nil
-			}
 			if err != nil {
 				return err
 			}

@@ -39,8 +39,9 @@ const (
 	// MaxFields is the most fields a table may have.
 	MaxFields = 500
 	// maxColumns keeps within PostgreSQL's 1600 columns per table, hidden
-	// (retired) columns included; system columns take 7.
-	maxColumns = 1600 - 7
+	// (retired) columns included; the system columns take 8 (see
+	// createPhysicalTable).
+	maxColumns = 1600 - 8
 )
 
 func nameKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }

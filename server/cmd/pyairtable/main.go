@@ -143,7 +143,7 @@ func adminFlags(name string, args []string, getenv func(string) string, stderr i
 
 func openQuiet(ctx context.Context, cfg config.Config, stderr io.Writer) (*app.Server, error) {
 	cfg.LogLevel = "warn"
-	return app.New(ctx, cfg, newLogger(cfg, stderr))
+	return app.New(ctx, cfg, newLogger(cfg, stderr), app.WithoutBackground())
 }
 
 func tokenCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

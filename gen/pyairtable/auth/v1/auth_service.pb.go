@@ -124,7 +124,10 @@ type CreateTokenResponse struct {
 	// The new token.
 	Token *Token `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
 	// The whole token to send as "Authorization: Bearer <secret>", of the form
-	// "pat<14 characters>.<secret>". Shown only in this response.
+	// "pat<14 characters>.<secret>". Shown only in this response: a retry
+	// with the same request_id returns the token without it (the server never
+	// stores it), so a client that lost the first response revokes that token
+	// and creates another.
 	Secret        string `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -95,7 +95,10 @@ export type CreateTokenResponse = Message<"pyairtable.auth.v1.CreateTokenRespons
 
   /**
    * The whole token to send as "Authorization: Bearer <secret>", of the form
-   * "pat<14 characters>.<secret>". Shown only in this response.
+   * "pat<14 characters>.<secret>". Shown only in this response: a retry
+   * with the same request_id returns the token without it (the server never
+   * stores it), so a client that lost the first response revokes that token
+   * and creates another.
    *
    * @generated from field: string secret = 2;
    */
