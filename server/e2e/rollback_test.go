@@ -135,3 +135,41 @@ func TestRollback(t *testing.T) {
 		})
 	}
 }
+
+// TestRollbackMovesIndexesWithTheColumn: a unique field converted since
+// the version is unique again on its restored column after the rollback.
+func TestRollbackMovesIndexesWithTheColumn(t *testing.T) {
+	for _, b := range servertest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			f := schStart(t, b)
+			ctx := context.Background()
+			tbl := f.createTable(t, "Codes", text("Name"), text("Code"))
+			code := tbl.GetFields()[1]
+			oldCol := f.column(t, tbl.GetId(), code.GetId())
+			f.insert(t, tbl.GetId(), map[string]any{oldCol: "7"})
+			set := func(p *tablev1.UpdateFieldRequest) {
+				p.TableId, p.FieldId = tbl.GetId(), code.GetId()
+				_, err := f.c.Tables.UpdateField(ctx, connect.NewRequest(p))
+				servertest.NoErr(t, err)
+			}
+			set(&tablev1.UpdateFieldRequest{Unique: proto.Bool(true)})
+			versions, err := f.c.Tables.ListTableVersions(ctx, connect.NewRequest(&tablev1.ListTableVersionsRequest{TableId: tbl.GetId()}))
+			servertest.NoErr(t, err)
+			uniqueVersion := versions.Msg.GetVersions()[0]
+			set(&tablev1.UpdateFieldRequest{Unique: proto.Bool(false)})
+			set(&tablev1.UpdateFieldRequest{Type: tablev1.FieldType_FIELD_TYPE_NUMBER.Enum()})
+			set(&tablev1.UpdateFieldRequest{Unique: proto.Bool(true)})
+			rb, err := f.c.Tables.RollbackTable(ctx, connect.NewRequest(&tablev1.RollbackTableRequest{TableId: tbl.GetId(), VersionId: uniqueVersion.GetId()}))
+			servertest.NoErr(t, err)
+			if !rb.Msg.GetTable().GetFields()[1].GetUnique() || f.column(t, tbl.GetId(), code.GetId()) != oldCol {
+				t.Fatalf("after rollback: %v on %s; want unique on %s", rb.Msg.GetTable().GetFields()[1], f.column(t, tbl.GetId(), code.GetId()), oldCol)
+			}
+			phys, err := f.env.Server.Schema.Physical(ctx, f.env.Server.DB, tbl.GetId())
+			servertest.NoErr(t, err)
+			if err := uniqInsert(ctx, f, phys, oldCol, "7", false); err == nil {
+				t.Fatal("a duplicate went into the restored unique column")
+			}
+		})
+	}
+}

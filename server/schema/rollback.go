@@ -57,6 +57,7 @@ func (s *Service) RollbackTable(ctx context.Context, tx bun.IDB, tableID, versio
 	phys := qualified(s.db.Engine, base, t)
 	out := &Rollback{}
 	keep := map[string]bool{}
+	var rebuild []*Index
 	now := s.now()
 	// Names move around: park every field's name key first.
 	if _, err := tx.NewUpdate().Table("fields").Set("name_key = '~' || id").Where("table_id = ?", t.ID).Exec(ctx); err != nil {
@@ -79,6 +80,28 @@ func (s *Service) RollbackTable(ctx context.Context, tx bun.IDB, tableID, versio
 					"the cells of %q at version %d were removed when the table was compacted; this version can no longer be restored", want.Name, v.Number)
 			}
 		}
+		restoredUnique := cur.Unique
+		if cur.ColumnName != want.ColumnName {
+			// Indexes on the field move with it: drop them here, build
+			// them again on the restored column below.
+			indexes, err := s.indexesOf(ctx, tx, t, cur.ID)
+			if err != nil {
+				return nil, err
+			}
+			for _, idx := range indexes {
+				if idx.Unique {
+					if err := s.dropIndex(ctx, tx, base, idx); err != nil {
+						return nil, err
+					}
+					restoredUnique = false
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, "DROP INDEX IF EXISTS "+s.indexName(base, idx)); err != nil {
+					return nil, apperr.Wrap(err, "drop index")
+				}
+				rebuild = append(rebuild, idx)
+			}
+		}
 		if cur.ColumnName != want.ColumnName && cur.ColumnName != "" && want.ColumnName != "" {
 			if err := s.convertBack(ctx, tx, phys, v.CreatedAt, cur, want, out); err != nil {
 				return nil, err
@@ -94,9 +117,14 @@ func (s *Service) RollbackTable(ctx context.Context, tx bun.IDB, tableID, versio
 			}
 		}
 		restored := *want
-		restored.CreatedAt, restored.DeletedAt, restored.Unique = cur.CreatedAt, nil, cur.Unique
+		restored.CreatedAt, restored.DeletedAt, restored.Unique = cur.CreatedAt, nil, restoredUnique
+		if want.Required && want.ColumnName != "" && (!cur.Required || cur.ColumnName != want.ColumnName || cur.DeletedAt != nil) {
+			if err := s.checkNoEmpty(ctx, tx, base, t, &restored); err != nil {
+				return nil, err
+			}
+		}
 		if _, err := tx.NewUpdate().Model(&restored).
-			Column("name", "name_key", "description", "type", "options", "required", "position", "column_name", "deleted_at").
+			Column("name", "name_key", "description", "type", "options", "required", "position", "column_name", "deleted_at", "is_unique").
 			WherePK().Exec(ctx); err != nil {
 			return nil, apperr.Wrap(err, "restore field")
 		}
@@ -132,6 +160,26 @@ func (s *Service) RollbackTable(ctx context.Context, tx bun.IDB, tableID, versio
 	}
 	if err := s.restoreUnique(ctx, tx, base, t, phys, snapTable); err != nil {
 		return nil, err
+	}
+	for _, idx := range rebuild {
+		var cols []string
+		for _, id := range idx.FieldIDs {
+			f := t.field(id)
+			if f == nil {
+				cols = nil
+				break
+			}
+			cols = append(cols, quote(sourceColumn(f)))
+		}
+		if cols == nil {
+			if err := s.dropIndex(ctx, tx, base, idx); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "CREATE INDEX "+quote(idx.PhysicalName)+" ON "+phys+" ("+strings.Join(cols, ", ")+") WHERE deleted_at IS NULL"); err != nil {
+			return nil, apperr.Wrap(err, "rebuild index")
+		}
 	}
 	if err := s.touch(ctx, tx, t, "rolled back to version "+strconv.FormatInt(v.Number, 10)); err != nil {
 		return nil, err
