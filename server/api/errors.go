@@ -17,6 +17,7 @@ import (
 
 	commonv1 "github.com/pyairtable/pyairtable/gen/pyairtable/common/v1"
 	"github.com/pyairtable/pyairtable/server/apperr"
+	"github.com/pyairtable/pyairtable/server/storage"
 )
 
 var kindCodes = map[apperr.Kind]connect.Code{
@@ -52,6 +53,17 @@ func toConnect(ctx context.Context, log *slog.Logger, procedure string, err erro
 		return connect.NewError(connect.CodeDeadlineExceeded, errors.New("the call ran out of time"))
 	}
 	e, ok := apperr.As(err)
+	if !ok || e.Kind == apperr.Internal {
+		// A concurrent change got in the way: say so, with a retry hint.
+		switch storage.ConflictOf(err) {
+		case storage.ConflictUnique:
+			e, ok = apperr.New(apperr.AlreadyExists, "CONFLICT", "a concurrent change made the same thing; read it again and retry if needed"), true
+		case storage.ConflictForeignKey:
+			e, ok = apperr.New(apperr.FailedPrecondition, "CONFLICT", "something this call refers to was removed by a concurrent change"), true
+		case storage.ConflictConcurrency:
+			e, ok = apperr.New(apperr.Aborted, "CONCURRENT_UPDATE", "a concurrent change got in the way; retry the call"), true
+		}
+	}
 	if !ok || e.Kind == apperr.Internal {
 		log.ErrorContext(ctx, "internal error", "procedure", procedure, "err", err)
 		ce := connect.NewError(connect.CodeInternal, errors.New("internal error; the server log has the details"))

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -77,6 +79,10 @@ func NewHandler(d Deps) http.Handler {
 		),
 		connect.WithCodec(strictJSON{name: "json"}),
 		connect.WithCodec(strictJSON{name: "json; charset=utf-8"}),
+		connect.WithRecover(func(ctx context.Context, spec connect.Spec, _ http.Header, p any) error {
+			d.Log.ErrorContext(ctx, "panic in a handler", "procedure", spec.Procedure, "panic", p)
+			return connect.NewError(connect.CodeInternal, errors.New("internal error; the server log has the details"))
+		}),
 		connect.WithReadMaxBytes(d.MaxRequestBytes),
 		connect.WithSendMaxBytes(d.MaxResponseBytes),
 	}

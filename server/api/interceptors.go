@@ -39,7 +39,8 @@ func observe(log *slog.Logger, m *Metrics) connect.UnaryInterceptorFunc {
 		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
 			start := time.Now()
 			procedure := req.Spec().Procedure
-			resp, err := next(ctx, req)
+			info := &callInfo{}
+			resp, err := next(context.WithValue(ctx, callInfoKey{}, info), req)
 			err = toConnect(ctx, log, procedure, err)
 			elapsed := time.Since(start)
 			code := "ok"
@@ -56,8 +57,8 @@ func observe(log *slog.Logger, m *Metrics) connect.UnaryInterceptorFunc {
 				slog.String("procedure", procedure), slog.String("protocol", req.Peer().Protocol),
 				slog.String("code", code), slog.Duration("duration", elapsed),
 			}
-			if p, ok := access.FromContext(ctx); ok {
-				attrs = append(attrs, slog.String("user_id", p.UserID))
+			if info.userID != "" {
+				attrs = append(attrs, slog.String("user_id", info.userID))
 			}
 			if err != nil {
 				msg := err.Error()
@@ -81,6 +82,9 @@ func authenticate(auth Authenticator, perCaller, perAddress Limiter) connect.Una
 		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
 			who, authErr := auth.Authenticate(ctx, req.HTTPMethod(), req.Header())
 			if who != nil {
+				if info, ok := ctx.Value(callInfoKey{}).(*callInfo); ok {
+					info.userID = who.UserID
+				}
 				if err := limit(ctx, perCaller, "c:"+who.CallerID()); err != nil {
 					return nil, err
 				}
@@ -164,3 +168,8 @@ func caller(ctx context.Context) (*access.Principal, error) {
 	}
 	return p, nil
 }
+
+// callInfo carries what inner interceptors learn back to observe's log line.
+type callInfo struct{ userID string }
+
+type callInfoKey struct{}

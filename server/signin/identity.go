@@ -43,6 +43,19 @@ func (p *Provider) userFor(ctx context.Context, db *storage.DB, c *Claims) (*use
 		return nil, refused("DOMAIN_NOT_ALLOWED",
 			"sign-in is limited to verified email addresses of %v", p.cfg.AllowedDomains)
 	}
+	// Most calls come from a known identity: a read, no write lock.
+	var known identity
+	err := db.NewSelect().Model(&known).Where("issuer = ? AND subject = ?", c.Issuer, c.Subject).Scan(ctx)
+	if err == nil {
+		u, err := user.Get(ctx, db, known.UserID)
+		if err != nil {
+			return nil, err
+		}
+		if !u.Active() {
+			return nil, refused("USER_DEACTIVATED", "this account is deactivated; ask an administrator")
+		}
+		return u, nil
+	}
 	var u *user.User
 	for attempt := 0; ; attempt++ {
 		err := db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/pyairtable/pyairtable/server/apperr"
 	"github.com/pyairtable/pyairtable/server/ids"
@@ -81,6 +82,13 @@ func FindByEmail(ctx context.Context, db bun.IDB, email string) (*User, error) {
 // Create stores a new user. The first user of an empty instance becomes
 // its administrator. The display name defaults to the email's local part.
 func Create(ctx context.Context, tx bun.IDB, email, displayName string) (*User, error) {
+	if tx.Dialect().Name() == dialect.PG {
+		// Serialise the first-user check, so two first sign-ins cannot both
+		// become administrator (SQLite transactions hold the write lock).
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7202)"); err != nil {
+			return nil, apperr.Wrap(err, "lock users")
+		}
+	}
 	n, err := tx.NewSelect().Table("users").Count(ctx)
 	if err != nil {
 		return nil, apperr.Wrap(err, "count users")

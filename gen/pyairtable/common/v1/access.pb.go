@@ -39,7 +39,10 @@ type Access struct {
 	// The name of the request field that holds the target workspace id
 	// (for example "workspace_id"). Empty when the call is not about one
 	// workspace. A caller who is not a member of that workspace, or whose
-	// token is limited to other workspaces, gets NOT_FOUND.
+	// token is limited to other workspaces (or to bases of other
+	// workspaces), gets NOT_FOUND. A token limited to bases reads the
+	// workspaces holding them but cannot change them (PERMISSION_DENIED,
+	// reason TOKEN_RESTRICTED).
 	WorkspaceField string `protobuf:"bytes,3,opt,name=workspace_field,json=workspaceField,proto3" json:"workspace_field,omitempty"`
 	// True when only an instance administrator may call it.
 	Admin bool `protobuf:"varint,4,opt,name=admin,proto3" json:"admin,omitempty"`

@@ -97,7 +97,9 @@ const (
 	OperationState_OPERATION_STATE_RUNNING OperationState = 2
 	// Done.
 	OperationState_OPERATION_STATE_SUCCEEDED OperationState = 3
-	// Failed; error says why. Nothing it did is left behind.
+	// Failed; error says why. The schema is as it was before: a unique
+	// field stays not unique, a converted field keeps its type (its new
+	// column is kept hidden), and a failed index stays FAILED until deleted.
 	OperationState_OPERATION_STATE_FAILED OperationState = 4
 )
 

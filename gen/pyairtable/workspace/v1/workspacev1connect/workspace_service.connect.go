@@ -75,6 +75,9 @@ type WorkspaceServiceClient interface {
 	// Owners only. Fields left out are kept.
 	UpdateWorkspace(context.Context, *connect.Request[v1.UpdateWorkspaceRequest]) (*connect.Response[v1.UpdateWorkspaceResponse], error)
 	// DeleteWorkspace deletes a workspace and its memberships. Owners only.
+	// A workspace with bases in use is FAILED_PRECONDITION (reason
+	// WORKSPACE_NOT_EMPTY); its deleted bases are removed for good with it,
+	// without waiting for the end of their trash period.
 	DeleteWorkspace(context.Context, *connect.Request[v1.DeleteWorkspaceRequest]) (*connect.Response[v1.DeleteWorkspaceResponse], error)
 	// ListMembers lists a workspace's members and pending invitations, by
 	// email.
@@ -236,6 +239,9 @@ type WorkspaceServiceHandler interface {
 	// Owners only. Fields left out are kept.
 	UpdateWorkspace(context.Context, *connect.Request[v1.UpdateWorkspaceRequest]) (*connect.Response[v1.UpdateWorkspaceResponse], error)
 	// DeleteWorkspace deletes a workspace and its memberships. Owners only.
+	// A workspace with bases in use is FAILED_PRECONDITION (reason
+	// WORKSPACE_NOT_EMPTY); its deleted bases are removed for good with it,
+	// without waiting for the end of their trash period.
 	DeleteWorkspace(context.Context, *connect.Request[v1.DeleteWorkspaceRequest]) (*connect.Response[v1.DeleteWorkspaceResponse], error)
 	// ListMembers lists a workspace's members and pending invitations, by
 	// email.

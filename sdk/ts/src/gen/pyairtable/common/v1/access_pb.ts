@@ -47,7 +47,10 @@ export type Access = Message<"pyairtable.common.v1.Access"> & {
    * The name of the request field that holds the target workspace id
    * (for example "workspace_id"). Empty when the call is not about one
    * workspace. A caller who is not a member of that workspace, or whose
-   * token is limited to other workspaces, gets NOT_FOUND.
+   * token is limited to other workspaces (or to bases of other
+   * workspaces), gets NOT_FOUND. A token limited to bases reads the
+   * workspaces holding them but cannot change them (PERMISSION_DENIED,
+   * reason TOKEN_RESTRICTED).
    *
    * @generated from field: string workspace_field = 3;
    */

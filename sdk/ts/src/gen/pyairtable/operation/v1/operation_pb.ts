@@ -244,7 +244,9 @@ export enum OperationState {
   SUCCEEDED = 3,
 
   /**
-   * Failed; error says why. Nothing it did is left behind.
+   * Failed; error says why. The schema is as it was before: a unique
+   * field stays not unique, a converted field keeps its type (its new
+   * column is kept hidden), and a failed index stays FAILED until deleted.
    *
    * @generated from enum value: OPERATION_STATE_FAILED = 4;
    */

@@ -615,6 +615,9 @@ export const WorkspaceService: GenService<{
   },
   /**
    * DeleteWorkspace deletes a workspace and its memberships. Owners only.
+   * A workspace with bases in use is FAILED_PRECONDITION (reason
+   * WORKSPACE_NOT_EMPTY); its deleted bases are removed for good with it,
+   * without waiting for the end of their trash period.
    *
    * @generated from rpc pyairtable.workspace.v1.WorkspaceService.DeleteWorkspace
    */
