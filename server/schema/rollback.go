@@ -198,28 +198,36 @@ func (s *Service) convertBack(ctx context.Context, tx bun.IDB, phys string, sinc
 	curTyp, curOpts := cur.TypeOptions()
 	oldTyp, oldOpts := want.TypeOptions()
 	env := fieldtype.Env{Now: time.Now}
-	var rows []struct {
-		Seq   int64  `bun:"seq"`
-		ID    string `bun:"id"`
-		Value any    `bun:"v"`
-	}
-	if err := tx.NewRaw("SELECT seq, id, "+quote(cur.ColumnName)+" AS v FROM "+phys+" WHERE updated_at > ?", since).Scan(ctx, &rows); err != nil {
-		return apperr.Wrap(err, "read changed cells")
-	}
-	for _, r := range rows {
-		var value any
-		if r.Value != nil {
-			converted, ok, err := fieldtype.Convert(curTyp, curOpts, oldTyp, oldOpts, r.Value, env)
-			if err != nil || !ok {
-				out.UnconvertedCount++
-				if len(out.Unconverted) < maxUnconvertedListed {
-					out.Unconverted = append(out.Unconverted, UnconvertedCell{RecordID: r.ID, FieldID: cur.ID, Value: r.Value, Field: cur})
-				}
-			}
-			value = converted
+	var last int64
+	for {
+		var rows []struct {
+			Seq   int64  `bun:"seq"`
+			ID    string `bun:"id"`
+			Value any    `bun:"v"`
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE "+phys+" SET "+quote(want.ColumnName)+" = ? WHERE seq = ?", value, r.Seq); err != nil {
-			return apperr.Wrap(err, "write cell back")
+		if err := tx.NewRaw("SELECT seq, id, "+quote(cur.ColumnName)+" AS v FROM "+phys+
+			" WHERE seq > ? AND updated_at > ? ORDER BY seq LIMIT "+strconv.Itoa(convertBatch), last, since).Scan(ctx, &rows); err != nil {
+			return apperr.Wrap(err, "read changed cells")
+		}
+		for _, r := range rows {
+			last = r.Seq
+			var value any
+			if r.Value != nil {
+				converted, ok, err := fieldtype.Convert(curTyp, curOpts, oldTyp, oldOpts, r.Value, env)
+				if err != nil || !ok {
+					out.UnconvertedCount++
+					if len(out.Unconverted) < maxUnconvertedListed {
+						out.Unconverted = append(out.Unconverted, UnconvertedCell{RecordID: r.ID, FieldID: cur.ID, Value: r.Value, Field: cur})
+					}
+				}
+				value = converted
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE "+phys+" SET "+quote(want.ColumnName)+" = ? WHERE seq = ?", value, r.Seq); err != nil {
+				return apperr.Wrap(err, "write cell back")
+			}
+		}
+		if len(rows) < convertBatch {
+			break
 		}
 	}
 	return nil
