@@ -131,7 +131,9 @@ func (r *Runner) claim(ctx context.Context, id string) (*Operation, error) {
 func (r *Runner) runOne(ctx context.Context, id string) bool {
 	op, err := r.claim(ctx, id)
 	if err != nil {
-		r.log.WarnContext(ctx, "claim operation", "err", err)
+		if ctx.Err() == nil {
+			r.log.WarnContext(ctx, "claim operation", "err", err)
+		}
 		return false
 	}
 	if op == nil {
