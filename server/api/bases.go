@@ -8,7 +8,6 @@ import (
 
 	tablev1 "github.com/pyairtable/pyairtable/gen/pyairtable/table/v1"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/table/v1/tablev1connect"
-	"github.com/pyairtable/pyairtable/server/idempotency"
 	"github.com/pyairtable/pyairtable/server/schema"
 	"github.com/pyairtable/pyairtable/server/storage"
 )
@@ -34,18 +33,13 @@ func (h *baseHandler) CreateBase(ctx context.Context, req *connect.Request[table
 		return nil, err
 	}
 	m := req.Msg
-	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), m,
-		func(ctx context.Context, tx bunTx) (*tablev1.CreateBaseResponse, error) {
-			b, err := h.svc.CreateBase(ctx, tx, m.GetWorkspaceId(), who.UserID, m.GetName(), m.GetDescription())
-			if err != nil {
-				return nil, err
-			}
-			return &tablev1.CreateBaseResponse{Base: baseToProto(b)}, nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(resp), nil
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*tablev1.CreateBaseResponse, error) {
+		b, err := h.svc.CreateBase(ctx, tx, m.GetWorkspaceId(), who.UserID, m.GetName(), m.GetDescription())
+		if err != nil {
+			return nil, err
+		}
+		return &tablev1.CreateBaseResponse{Base: baseToProto(b)}, nil
+	})
 }
 
 func (h *baseHandler) GetBase(ctx context.Context, req *connect.Request[tablev1.GetBaseRequest]) (*connect.Response[tablev1.GetBaseResponse], error) {
@@ -74,59 +68,32 @@ func (h *baseHandler) ListBases(ctx context.Context, req *connect.Request[tablev
 }
 
 func (h *baseHandler) UpdateBase(ctx context.Context, req *connect.Request[tablev1.UpdateBaseRequest]) (*connect.Response[tablev1.UpdateBaseResponse], error) {
-	who, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
 	m := req.Msg
-	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), m,
-		func(ctx context.Context, tx bunTx) (*tablev1.UpdateBaseResponse, error) {
-			b, err := h.svc.UpdateBase(ctx, tx, m.GetBaseId(), schema.BasePatch{Name: m.Name, Description: m.Description})
-			if err != nil {
-				return nil, err
-			}
-			return &tablev1.UpdateBaseResponse{Base: baseToProto(b)}, nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(resp), nil
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*tablev1.UpdateBaseResponse, error) {
+		b, err := h.svc.UpdateBase(ctx, tx, m.GetBaseId(), schema.BasePatch{Name: m.Name, Description: m.Description})
+		if err != nil {
+			return nil, err
+		}
+		return &tablev1.UpdateBaseResponse{Base: baseToProto(b)}, nil
+	})
 }
 
 func (h *baseHandler) DeleteBase(ctx context.Context, req *connect.Request[tablev1.DeleteBaseRequest]) (*connect.Response[tablev1.DeleteBaseResponse], error) {
-	who, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), req.Msg,
-		func(ctx context.Context, tx bunTx) (*tablev1.DeleteBaseResponse, error) {
-			b, err := h.svc.DeleteBase(ctx, tx, req.Msg.GetBaseId())
-			if err != nil {
-				return nil, err
-			}
-			return &tablev1.DeleteBaseResponse{Base: baseToProto(b)}, nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(resp), nil
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*tablev1.DeleteBaseResponse, error) {
+		b, err := h.svc.DeleteBase(ctx, tx, req.Msg.GetBaseId())
+		if err != nil {
+			return nil, err
+		}
+		return &tablev1.DeleteBaseResponse{Base: baseToProto(b)}, nil
+	})
 }
 
 func (h *baseHandler) RestoreBase(ctx context.Context, req *connect.Request[tablev1.RestoreBaseRequest]) (*connect.Response[tablev1.RestoreBaseResponse], error) {
-	who, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), req.Msg,
-		func(ctx context.Context, tx bunTx) (*tablev1.RestoreBaseResponse, error) {
-			b, err := h.svc.RestoreBase(ctx, tx, req.Msg.GetBaseId())
-			if err != nil {
-				return nil, err
-			}
-			return &tablev1.RestoreBaseResponse{Base: baseToProto(b)}, nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(resp), nil
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*tablev1.RestoreBaseResponse, error) {
+		b, err := h.svc.RestoreBase(ctx, tx, req.Msg.GetBaseId())
+		if err != nil {
+			return nil, err
+		}
+		return &tablev1.RestoreBaseResponse{Base: baseToProto(b)}, nil
+	})
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pyairtable/pyairtable/server/access"
 	"github.com/pyairtable/pyairtable/server/idempotency"
+	"github.com/pyairtable/pyairtable/server/storage"
 )
 
 type bunTx = bun.Tx
@@ -29,4 +30,28 @@ func key[T any, PT interface {
 		RequestID: PT(req.Msg).GetRequestId(),
 		Procedure: req.Spec().Procedure,
 	}
+}
+
+// writeWith runs a mutating call idempotently in a transaction of db;
+// stored, when given, says what form of the response a retry gets (see
+// idempotency.Run).
+func writeWith[Req any, PReq interface {
+	*Req
+	requestIDer
+	protoMessage
+}, Resp any, PResp interface {
+	*Resp
+	protoMessage
+}](ctx context.Context, db *storage.DB, req *connect.Request[Req], fn func(ctx context.Context, tx bunTx) (PResp, error),
+	stored ...func(PResp) PResp,
+) (*connect.Response[Resp], error) {
+	who, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := idempotency.Run(ctx, db, key[Req, PReq](ctx, who, req), PReq(req.Msg), fn, stored...)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse((*Resp)(resp)), nil
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/pyairtable/pyairtable/server/access"
 	"github.com/pyairtable/pyairtable/server/apperr"
 	"github.com/pyairtable/pyairtable/server/auth"
-	"github.com/pyairtable/pyairtable/server/idempotency"
 )
 
 func sessionToProto(s *auth.Session, who *access.Principal) *authv1.Session {
@@ -84,18 +83,13 @@ func (h *authHandler) RevokeSession(ctx context.Context, req *connect.Request[au
 	if err := sessionsReachable(who); err != nil {
 		return nil, err
 	}
-	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), req.Msg,
-		func(ctx context.Context, tx bunTx) (*authv1.RevokeSessionResponse, error) {
-			s, err := h.tokens.RevokeSession(ctx, tx, who.UserID, req.Msg.GetSessionId())
-			if err != nil {
-				return nil, err
-			}
-			return &authv1.RevokeSessionResponse{Session: sessionToProto(s, who)}, nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(resp), nil
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*authv1.RevokeSessionResponse, error) {
+		s, err := h.tokens.RevokeSession(ctx, tx, who.UserID, req.Msg.GetSessionId())
+		if err != nil {
+			return nil, err
+		}
+		return &authv1.RevokeSessionResponse{Session: sessionToProto(s, who)}, nil
+	})
 }
 
 func (h *authHandler) RevokeAllSessions(ctx context.Context, req *connect.Request[authv1.RevokeAllSessionsRequest]) (*connect.Response[authv1.RevokeAllSessionsResponse], error) {
@@ -110,16 +104,11 @@ func (h *authHandler) RevokeAllSessions(ctx context.Context, req *connect.Reques
 	if req.Msg.GetKeepCurrent() {
 		keep = who.SessionID
 	}
-	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), req.Msg,
-		func(ctx context.Context, tx bunTx) (*authv1.RevokeAllSessionsResponse, error) {
-			n, err := h.tokens.RevokeAllSessions(ctx, tx, who.UserID, keep)
-			if err != nil {
-				return nil, err
-			}
-			return &authv1.RevokeAllSessionsResponse{RevokedCount: int32(n)}, nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(resp), nil
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*authv1.RevokeAllSessionsResponse, error) {
+		n, err := h.tokens.RevokeAllSessions(ctx, tx, who.UserID, keep)
+		if err != nil {
+			return nil, err
+		}
+		return &authv1.RevokeAllSessionsResponse{RevokedCount: int32(n)}, nil
+	})
 }

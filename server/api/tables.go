@@ -8,7 +8,6 @@ import (
 
 	tablev1 "github.com/pyairtable/pyairtable/gen/pyairtable/table/v1"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/table/v1/tablev1connect"
-	"github.com/pyairtable/pyairtable/server/idempotency"
 	"github.com/pyairtable/pyairtable/server/operation"
 	"github.com/pyairtable/pyairtable/server/schema"
 	"github.com/pyairtable/pyairtable/server/storage"
@@ -50,26 +49,6 @@ func specOf(f *tablev1.FieldSpec) schema.FieldSpec {
 	return schema.FieldSpec{Name: f.GetName(), Description: f.GetDescription(), Type: f.GetType(), Options: f.GetOptions(), Required: f.GetRequired()}
 }
 
-// write runs a mutating table call idempotently.
-func write[Req any, PReq interface {
-	*Req
-	requestIDer
-	protoMessage
-}, Resp any, PResp interface {
-	*Resp
-	protoMessage
-}](ctx context.Context, h *tableHandler, req *connect.Request[Req], fn func(ctx context.Context, tx bunTx) (PResp, error)) (*connect.Response[Resp], error) {
-	who, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := idempotency.Run(ctx, h.db, key[Req, PReq](ctx, who, req), PReq(req.Msg), fn)
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse((*Resp)(resp)), nil
-}
-
 func (h *tableHandler) CreateTable(ctx context.Context, req *connect.Request[tablev1.CreateTableRequest]) (*connect.Response[tablev1.CreateTableResponse], error) {
 	m := req.Msg
 	who, err := caller(ctx)
@@ -80,7 +59,7 @@ func (h *tableHandler) CreateTable(ctx context.Context, req *connect.Request[tab
 	for i, f := range m.GetFields() {
 		specs[i] = specOf(f)
 	}
-	return write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.CreateTableResponse, error) {
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*tablev1.CreateTableResponse, error) {
 		t, err := h.svc.CreateTable(ctx, tx, m.GetBaseId(), who.UserID, m.GetName(), m.GetDescription(), specs)
 		if err != nil {
 			return nil, err
@@ -112,7 +91,7 @@ func (h *tableHandler) ListTables(ctx context.Context, req *connect.Request[tabl
 
 func (h *tableHandler) UpdateTable(ctx context.Context, req *connect.Request[tablev1.UpdateTableRequest]) (*connect.Response[tablev1.UpdateTableResponse], error) {
 	m := req.Msg
-	return write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.UpdateTableResponse, error) {
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*tablev1.UpdateTableResponse, error) {
 		t, err := h.svc.UpdateTable(ctx, tx, m.GetTableId(), m.GetEtag(),
 			schema.TablePatch{Name: m.Name, Description: m.Description, PrimaryFieldID: m.PrimaryFieldId})
 		if err != nil {
@@ -124,7 +103,7 @@ func (h *tableHandler) UpdateTable(ctx context.Context, req *connect.Request[tab
 
 func (h *tableHandler) DeleteTable(ctx context.Context, req *connect.Request[tablev1.DeleteTableRequest]) (*connect.Response[tablev1.DeleteTableResponse], error) {
 	m := req.Msg
-	return write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.DeleteTableResponse, error) {
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*tablev1.DeleteTableResponse, error) {
 		t, err := h.svc.DeleteTable(ctx, tx, m.GetTableId(), m.GetEtag())
 		if err != nil {
 			return nil, err
@@ -135,7 +114,7 @@ func (h *tableHandler) DeleteTable(ctx context.Context, req *connect.Request[tab
 
 func (h *tableHandler) RestoreTable(ctx context.Context, req *connect.Request[tablev1.RestoreTableRequest]) (*connect.Response[tablev1.RestoreTableResponse], error) {
 	m := req.Msg
-	return write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.RestoreTableResponse, error) {
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*tablev1.RestoreTableResponse, error) {
 		t, err := h.svc.RestoreTable(ctx, tx, m.GetTableId())
 		if err != nil {
 			return nil, err
@@ -146,7 +125,7 @@ func (h *tableHandler) RestoreTable(ctx context.Context, req *connect.Request[ta
 
 func (h *tableHandler) CreateField(ctx context.Context, req *connect.Request[tablev1.CreateFieldRequest]) (*connect.Response[tablev1.CreateFieldResponse], error) {
 	m := req.Msg
-	return write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.CreateFieldResponse, error) {
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*tablev1.CreateFieldResponse, error) {
 		f, t, err := h.svc.CreateField(ctx, tx, m.GetTableId(), m.GetEtag(), specOf(m.GetField()))
 		if err != nil {
 			return nil, err
@@ -161,7 +140,7 @@ func (h *tableHandler) UpdateField(ctx context.Context, req *connect.Request[tab
 	if err != nil {
 		return nil, err
 	}
-	resp, err := write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.UpdateFieldResponse, error) {
+	resp, err := writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*tablev1.UpdateFieldResponse, error) {
 		ch, err := h.svc.UpdateField(ctx, tx, m.GetTableId(), m.GetFieldId(), m.GetEtag(), who.UserID, schema.FieldPatch{
 			Name: m.Name, Description: m.Description, Type: m.Type, Options: m.GetOptions(), Required: m.Required, Unique: m.Unique,
 		})
@@ -205,7 +184,7 @@ func (h *tableHandler) CreateIndex(ctx context.Context, req *connect.Request[tab
 	if err != nil {
 		return nil, err
 	}
-	resp, err := write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.CreateIndexResponse, error) {
+	resp, err := writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*tablev1.CreateIndexResponse, error) {
 		idx, op, err := h.svc.CreateIndex(ctx, tx, m.GetTableId(), who.UserID, m.GetFields())
 		if err != nil {
 			return nil, err
@@ -236,7 +215,7 @@ func (h *tableHandler) ListIndexes(ctx context.Context, req *connect.Request[tab
 
 func (h *tableHandler) DeleteIndex(ctx context.Context, req *connect.Request[tablev1.DeleteIndexRequest]) (*connect.Response[tablev1.DeleteIndexResponse], error) {
 	m := req.Msg
-	return write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.DeleteIndexResponse, error) {
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*tablev1.DeleteIndexResponse, error) {
 		if err := h.svc.DeleteIndex(ctx, tx, m.GetTableId(), m.GetIndexId()); err != nil {
 			return nil, err
 		}
@@ -246,7 +225,7 @@ func (h *tableHandler) DeleteIndex(ctx context.Context, req *connect.Request[tab
 
 func (h *tableHandler) DeleteField(ctx context.Context, req *connect.Request[tablev1.DeleteFieldRequest]) (*connect.Response[tablev1.DeleteFieldResponse], error) {
 	m := req.Msg
-	return write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.DeleteFieldResponse, error) {
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*tablev1.DeleteFieldResponse, error) {
 		t, err := h.svc.DeleteField(ctx, tx, m.GetTableId(), m.GetFieldId(), m.GetEtag())
 		if err != nil {
 			return nil, err

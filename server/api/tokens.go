@@ -8,7 +8,6 @@ import (
 	authv1 "github.com/pyairtable/pyairtable/gen/pyairtable/auth/v1"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/auth/v1/authv1connect"
 	"github.com/pyairtable/pyairtable/server/auth"
-	"github.com/pyairtable/pyairtable/server/idempotency"
 	"github.com/pyairtable/pyairtable/server/storage"
 )
 
@@ -30,21 +29,16 @@ func (h *authHandler) CreateToken(ctx context.Context, req *connect.Request[auth
 		t := m.ExpireTime.AsTime()
 		in.ExpiresAt = &t
 	}
-	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), m,
-		func(ctx context.Context, tx bunTx) (*authv1.CreateTokenResponse, error) {
-			t, secret, err := h.tokens.CreateToken(ctx, tx, who, in)
-			if err != nil {
-				return nil, err
-			}
-			return &authv1.CreateTokenResponse{Token: tokenToProto(t), Secret: secret}, nil
-		}, func(r *authv1.CreateTokenResponse) *authv1.CreateTokenResponse {
-			r.Secret = "" // never stored: a retry gets the token without it
-			return r
-		})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(resp), nil
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*authv1.CreateTokenResponse, error) {
+		t, secret, err := h.tokens.CreateToken(ctx, tx, who, in)
+		if err != nil {
+			return nil, err
+		}
+		return &authv1.CreateTokenResponse{Token: tokenToProto(t), Secret: secret}, nil
+	}, func(r *authv1.CreateTokenResponse) *authv1.CreateTokenResponse {
+		r.Secret = "" // never stored: a retry gets the token without it
+		return r
+	})
 }
 
 func (h *authHandler) ListTokens(ctx context.Context, req *connect.Request[authv1.ListTokensRequest]) (*connect.Response[authv1.ListTokensResponse], error) {
@@ -68,16 +62,11 @@ func (h *authHandler) RevokeToken(ctx context.Context, req *connect.Request[auth
 	if err != nil {
 		return nil, err
 	}
-	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), req.Msg,
-		func(ctx context.Context, tx bunTx) (*authv1.RevokeTokenResponse, error) {
-			t, err := h.tokens.RevokeToken(ctx, tx, who, req.Msg.GetTokenId())
-			if err != nil {
-				return nil, err
-			}
-			return &authv1.RevokeTokenResponse{Token: tokenToProto(t)}, nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(resp), nil
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*authv1.RevokeTokenResponse, error) {
+		t, err := h.tokens.RevokeToken(ctx, tx, who, req.Msg.GetTokenId())
+		if err != nil {
+			return nil, err
+		}
+		return &authv1.RevokeTokenResponse{Token: tokenToProto(t)}, nil
+	})
 }

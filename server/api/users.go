@@ -9,7 +9,6 @@ import (
 	"github.com/pyairtable/pyairtable/gen/pyairtable/user/v1/userv1connect"
 	"github.com/pyairtable/pyairtable/server/access"
 	"github.com/pyairtable/pyairtable/server/apperr"
-	"github.com/pyairtable/pyairtable/server/idempotency"
 	"github.com/pyairtable/pyairtable/server/storage"
 	"github.com/pyairtable/pyairtable/server/user"
 )
@@ -96,18 +95,13 @@ func (h *userHandler) UpdateUser(ctx context.Context, req *connect.Request[userv
 	if m.Preferences != nil {
 		patch.Preferences = m.Preferences.AsMap()
 	}
-	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), m,
-		func(ctx context.Context, tx bunTx) (*userv1.UpdateUserResponse, error) {
-			u, err := user.Update(ctx, tx, m.GetUserId(), patch)
-			if err != nil {
-				return nil, err
-			}
-			return &userv1.UpdateUserResponse{User: userToProto(u)}, nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(resp), nil
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*userv1.UpdateUserResponse, error) {
+		u, err := user.Update(ctx, tx, m.GetUserId(), patch)
+		if err != nil {
+			return nil, err
+		}
+		return &userv1.UpdateUserResponse{User: userToProto(u)}, nil
+	})
 }
 
 func (h *userHandler) DeactivateUser(ctx context.Context, req *connect.Request[userv1.DeactivateUserRequest]) (*connect.Response[userv1.DeactivateUserResponse], error) {
@@ -124,16 +118,11 @@ func (h *userHandler) DeactivateUser(ctx context.Context, req *connect.Request[u
 	} else if !ok {
 		return nil, apperr.NotFoundf("user %q not found", req.Msg.GetUserId()).With("user_id", req.Msg.GetUserId())
 	}
-	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), req.Msg,
-		func(ctx context.Context, tx bunTx) (*userv1.DeactivateUserResponse, error) {
-			u, err := user.Deactivate(ctx, tx, h.invalidator, who.UserID, req.Msg.GetUserId())
-			if err != nil {
-				return nil, err
-			}
-			return &userv1.DeactivateUserResponse{User: userToProto(u)}, nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(resp), nil
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*userv1.DeactivateUserResponse, error) {
+		u, err := user.Deactivate(ctx, tx, h.invalidator, who.UserID, req.Msg.GetUserId())
+		if err != nil {
+			return nil, err
+		}
+		return &userv1.DeactivateUserResponse{User: userToProto(u)}, nil
+	})
 }

@@ -47,7 +47,7 @@ func (h *tableHandler) GetTableVersion(ctx context.Context, req *connect.Request
 
 func (h *tableHandler) RollbackTable(ctx context.Context, req *connect.Request[tablev1.RollbackTableRequest]) (*connect.Response[tablev1.RollbackTableResponse], error) {
 	m := req.Msg
-	return write(ctx, h, req, func(ctx context.Context, tx bunTx) (*tablev1.RollbackTableResponse, error) {
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*tablev1.RollbackTableResponse, error) {
 		r, err := h.svc.RollbackTable(ctx, tx, m.GetTableId(), m.GetVersionId(), m.GetEtag())
 		if err != nil {
 			return nil, err

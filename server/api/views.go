@@ -11,7 +11,6 @@ import (
 	"github.com/pyairtable/pyairtable/gen/pyairtable/table/v1/tablev1connect"
 	"github.com/pyairtable/pyairtable/server/apperr"
 	"github.com/pyairtable/pyairtable/server/filter"
-	"github.com/pyairtable/pyairtable/server/idempotency"
 	"github.com/pyairtable/pyairtable/server/storage"
 	"github.com/pyairtable/pyairtable/server/view"
 )
@@ -44,26 +43,6 @@ func viewToProto(r *view.Resolved) *tablev1.View {
 // settingsFrom maps the settings oneof of a request.
 func settingsFrom(kanban *tablev1.KanbanSettings, calendar *tablev1.CalendarSettings, gallery *tablev1.GallerySettings) view.Settings {
 	return view.Settings{Kanban: kanban, Calendar: calendar, Gallery: gallery}
-}
-
-// writeWith runs a mutating call idempotently in a transaction of db.
-func writeWith[Req any, PReq interface {
-	*Req
-	requestIDer
-	protoMessage
-}, Resp any, PResp interface {
-	*Resp
-	protoMessage
-}](ctx context.Context, db *storage.DB, req *connect.Request[Req], fn func(ctx context.Context, tx bunTx) (PResp, error)) (*connect.Response[Resp], error) {
-	who, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := idempotency.Run(ctx, db, key[Req, PReq](ctx, who, req), PReq(req.Msg), fn)
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse((*Resp)(resp)), nil
 }
 
 func (h *viewHandler) CreateView(ctx context.Context, req *connect.Request[tablev1.CreateViewRequest]) (*connect.Response[tablev1.CreateViewResponse], error) {

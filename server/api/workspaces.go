@@ -9,7 +9,6 @@ import (
 	"github.com/pyairtable/pyairtable/gen/pyairtable/workspace/v1/workspacev1connect"
 	"github.com/pyairtable/pyairtable/server/access"
 	"github.com/pyairtable/pyairtable/server/apperr"
-	"github.com/pyairtable/pyairtable/server/idempotency"
 	"github.com/pyairtable/pyairtable/server/schema"
 	"github.com/pyairtable/pyairtable/server/storage"
 	"github.com/pyairtable/pyairtable/server/user"
@@ -34,22 +33,17 @@ func (h *workspaceHandler) CreateWorkspace(ctx context.Context, req *connect.Req
 		return nil, apperr.New(apperr.PermissionDenied, "TOKEN_RESTRICTED",
 			"a token limited to some workspaces or bases cannot create workspaces; use an unrestricted token")
 	}
-	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), req.Msg,
-		func(ctx context.Context, tx bunTx) (*workspacev1.CreateWorkspaceResponse, error) {
-			u, err := user.Get(ctx, tx, who.UserID)
-			if err != nil {
-				return nil, err
-			}
-			w, err := h.svc.Create(ctx, tx, workspace.Owner{UserID: u.ID, Email: u.EmailOrEmpty()}, req.Msg.GetName(), req.Msg.GetDescription())
-			if err != nil {
-				return nil, err
-			}
-			return &workspacev1.CreateWorkspaceResponse{Workspace: workspaceToProto(w, access.RoleOwner.String())}, nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(resp), nil
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*workspacev1.CreateWorkspaceResponse, error) {
+		u, err := user.Get(ctx, tx, who.UserID)
+		if err != nil {
+			return nil, err
+		}
+		w, err := h.svc.Create(ctx, tx, workspace.Owner{UserID: u.ID, Email: u.EmailOrEmpty()}, req.Msg.GetName(), req.Msg.GetDescription())
+		if err != nil {
+			return nil, err
+		}
+		return &workspacev1.CreateWorkspaceResponse{Workspace: workspaceToProto(w, access.RoleOwner.String())}, nil
+	})
 }
 
 func (h *workspaceHandler) GetWorkspace(ctx context.Context, req *connect.Request[workspacev1.GetWorkspaceRequest]) (*connect.Response[workspacev1.GetWorkspaceResponse], error) {
@@ -86,45 +80,27 @@ func (h *workspaceHandler) ListWorkspaces(ctx context.Context, req *connect.Requ
 }
 
 func (h *workspaceHandler) UpdateWorkspace(ctx context.Context, req *connect.Request[workspacev1.UpdateWorkspaceRequest]) (*connect.Response[workspacev1.UpdateWorkspaceResponse], error) {
-	who, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
 	m := req.Msg
-	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), m,
-		func(ctx context.Context, tx bunTx) (*workspacev1.UpdateWorkspaceResponse, error) {
-			w, err := h.svc.Update(ctx, tx, m.GetWorkspaceId(), workspace.Patch{Name: m.Name, Description: m.Description})
-			if err != nil {
-				return nil, err
-			}
-			return &workspacev1.UpdateWorkspaceResponse{Workspace: workspaceToProto(w, access.RoleFromContext(ctx).String())}, nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(resp), nil
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*workspacev1.UpdateWorkspaceResponse, error) {
+		w, err := h.svc.Update(ctx, tx, m.GetWorkspaceId(), workspace.Patch{Name: m.Name, Description: m.Description})
+		if err != nil {
+			return nil, err
+		}
+		return &workspacev1.UpdateWorkspaceResponse{Workspace: workspaceToProto(w, access.RoleFromContext(ctx).String())}, nil
+	})
 }
 
 func (h *workspaceHandler) DeleteWorkspace(ctx context.Context, req *connect.Request[workspacev1.DeleteWorkspaceRequest]) (*connect.Response[workspacev1.DeleteWorkspaceResponse], error) {
-	who, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
 	id := req.Msg.GetWorkspaceId()
-	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), req.Msg,
-		func(ctx context.Context, tx bunTx) (*workspacev1.DeleteWorkspaceResponse, error) {
-			if err := h.schema.PurgeWorkspace(ctx, tx, id); err != nil {
-				return nil, err
-			}
-			if err := h.svc.Delete(ctx, tx, id); err != nil {
-				return nil, err
-			}
-			return &workspacev1.DeleteWorkspaceResponse{WorkspaceId: id}, nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(resp), nil
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*workspacev1.DeleteWorkspaceResponse, error) {
+		if err := h.schema.PurgeWorkspace(ctx, tx, id); err != nil {
+			return nil, err
+		}
+		if err := h.svc.Delete(ctx, tx, id); err != nil {
+			return nil, err
+		}
+		return &workspacev1.DeleteWorkspaceResponse{WorkspaceId: id}, nil
+	})
 }
 
 func (h *workspaceHandler) ListMembers(ctx context.Context, req *connect.Request[workspacev1.ListMembersRequest]) (*connect.Response[workspacev1.ListMembersResponse], error) {
@@ -140,23 +116,14 @@ func (h *workspaceHandler) ListMembers(ctx context.Context, req *connect.Request
 }
 
 func (h *workspaceHandler) AddMember(ctx context.Context, req *connect.Request[workspacev1.AddMemberRequest]) (*connect.Response[workspacev1.AddMemberResponse], error) {
-	who, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
 	m := req.Msg
-	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), m,
-		func(ctx context.Context, tx bunTx) (*workspacev1.AddMemberResponse, error) {
-			mem, err := h.svc.AddMember(ctx, tx, m.GetWorkspaceId(), m.GetEmail(), access.Role(m.GetRole()))
-			if err != nil {
-				return nil, err
-			}
-			return &workspacev1.AddMemberResponse{Member: memberToProto(mem)}, nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(resp), nil
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*workspacev1.AddMemberResponse, error) {
+		mem, err := h.svc.AddMember(ctx, tx, m.GetWorkspaceId(), m.GetEmail(), access.Role(m.GetRole()))
+		if err != nil {
+			return nil, err
+		}
+		return &workspacev1.AddMemberResponse{Member: memberToProto(mem)}, nil
+	})
 }
 
 func memberRef(userID, email string) workspace.MemberRef {
@@ -164,41 +131,23 @@ func memberRef(userID, email string) workspace.MemberRef {
 }
 
 func (h *workspaceHandler) UpdateMember(ctx context.Context, req *connect.Request[workspacev1.UpdateMemberRequest]) (*connect.Response[workspacev1.UpdateMemberResponse], error) {
-	who, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
 	m := req.Msg
-	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), m,
-		func(ctx context.Context, tx bunTx) (*workspacev1.UpdateMemberResponse, error) {
-			mem, err := h.svc.UpdateMember(ctx, tx, m.GetWorkspaceId(), memberRef(m.GetUserId(), m.GetEmail()), access.Role(m.GetRole()))
-			if err != nil {
-				return nil, err
-			}
-			return &workspacev1.UpdateMemberResponse{Member: memberToProto(mem)}, nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(resp), nil
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*workspacev1.UpdateMemberResponse, error) {
+		mem, err := h.svc.UpdateMember(ctx, tx, m.GetWorkspaceId(), memberRef(m.GetUserId(), m.GetEmail()), access.Role(m.GetRole()))
+		if err != nil {
+			return nil, err
+		}
+		return &workspacev1.UpdateMemberResponse{Member: memberToProto(mem)}, nil
+	})
 }
 
 func (h *workspaceHandler) RemoveMember(ctx context.Context, req *connect.Request[workspacev1.RemoveMemberRequest]) (*connect.Response[workspacev1.RemoveMemberResponse], error) {
-	who, err := caller(ctx)
-	if err != nil {
-		return nil, err
-	}
 	m := req.Msg
-	resp, err := idempotency.Run(ctx, h.db, key(ctx, who, req), m,
-		func(ctx context.Context, tx bunTx) (*workspacev1.RemoveMemberResponse, error) {
-			mem, err := h.svc.RemoveMember(ctx, tx, m.GetWorkspaceId(), memberRef(m.GetUserId(), m.GetEmail()))
-			if err != nil {
-				return nil, err
-			}
-			return &workspacev1.RemoveMemberResponse{Member: memberToProto(mem)}, nil
-		})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(resp), nil
+	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*workspacev1.RemoveMemberResponse, error) {
+		mem, err := h.svc.RemoveMember(ctx, tx, m.GetWorkspaceId(), memberRef(m.GetUserId(), m.GetEmail()))
+		if err != nil {
+			return nil, err
+		}
+		return &workspacev1.RemoveMemberResponse{Member: memberToProto(mem)}, nil
+	})
 }

@@ -58,7 +58,7 @@ func (t Attachment) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOpt
 // empty. With typecast, a single object is a list of one, and text lists
 // files as Text writes them: "name.pdf (https://…), https://…".
 func (Attachment) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return nil, nil
 	}
 	var items []*structpb.Value
@@ -76,7 +76,7 @@ func (Attachment) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast boo
 		}
 		items = parseAttachmentText(k.StringValue)
 	default:
-		return nil, cellError("type", "must be a list of files such as [{\"url\": \"https://…\"}], not %s", describe(v))
+		return nil, cellError("type", "must be a list of files such as [{\"url\": \"https://…\"}], not %s", Describe(v))
 	}
 	var out []attachmentValue
 	for i, item := range items {
@@ -97,18 +97,18 @@ func attachmentItem(item *structpb.Value) (attachmentValue, error) {
 	var a attachmentValue
 	obj, ok := item.Kind.(*structpb.Value_StructValue)
 	if !ok {
-		return a, cellError("attachment.item", "must be an object {\"url\": …}, not %s", describe(item))
+		return a, cellError("attachment.item", "must be an object {\"url\": …}, not %s", Describe(item))
 	}
 	fields := obj.StructValue.GetFields()
 	for name, f := range fields {
 		switch name {
 		case "url", "filename", "type":
-			if _, isText := f.Kind.(*structpb.Value_StringValue); !isText && !isEmpty(f) {
-				return a, cellError("attachment."+name, "%s must be text, not %s", quote(name), describe(f))
+			if _, isText := f.Kind.(*structpb.Value_StringValue); !isText && !IsEmpty(f) {
+				return a, cellError("attachment."+name, "%s must be text, not %s", quote(name), Describe(f))
 			}
 		case "size":
 			n, isNum := f.Kind.(*structpb.Value_NumberValue)
-			if isEmpty(f) {
+			if IsEmpty(f) {
 				continue
 			}
 			if !isNum || n.NumberValue < 0 || n.NumberValue != math.Trunc(n.NumberValue) || n.NumberValue > 1<<53 {

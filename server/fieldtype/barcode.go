@@ -45,7 +45,7 @@ func (t Barcode) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOption
 // symbology, such as "ean13"); an empty text is an empty cell. With
 // typecast, text or a number is the barcode's text.
 func (Barcode) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return nil, nil
 	}
 	var b barcodeValue
@@ -60,13 +60,13 @@ func (Barcode) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast bool, 
 				b.Text = s.StringValue
 			case isText:
 				b.Type = strings.TrimSpace(s.StringValue)
-			case !isEmpty(f):
-				return nil, cellError("barcode.type", "the barcode's %s must be text, not %s", quote(name), describe(f))
+			case !IsEmpty(f):
+				return nil, cellError("barcode.type", "the barcode's %s must be text, not %s", quote(name), Describe(f))
 			}
 		}
 	default:
 		if !typecast {
-			return nil, cellError("type", "must be an object {\"text\": …, \"type\": …}, not %s (set typecast to read text)", describe(v))
+			return nil, cellError("type", "must be an object {\"text\": …, \"type\": …}, not %s (set typecast to read text)", Describe(v))
 		}
 		text, err := textInput(v, true)
 		if err != nil {

@@ -43,7 +43,7 @@ var checkboxWords = map[string]bool{
 // typecast, text such as "yes", "no", "checked", "x" or "0" is read
 // (ignoring case), and a number is checked unless it is 0.
 func (Checkbox) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return false, nil
 	}
 	switch k := v.Kind.(type) {
@@ -64,7 +64,7 @@ func (Checkbox) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast bool,
 			return k.NumberValue != 0, nil
 		}
 	}
-	return nil, cellError("type", "must be true or false, not %s", describe(v))
+	return nil, cellError("type", "must be true or false, not %s", Describe(v))
 }
 
 // Cell returns true or false; nil (a row written before the field existed)

@@ -37,7 +37,7 @@ func (t Collaborator) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldO
 // or {"email": …} (the form Cell returns), and stores the id of the
 // workspace member Env.ResolveUser finds; anyone else is refused.
 func (Collaborator) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast bool, env Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return nil, nil
 	}
 	var key string
@@ -59,7 +59,7 @@ func (Collaborator) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast b
 			return nil, cellError("collaborator.keys", "a collaborator object needs an \"id\" or an \"email\"")
 		}
 	default:
-		return nil, cellError("type", "must be a user id or email, not %s", describe(v))
+		return nil, cellError("type", "must be a user id or email, not %s", Describe(v))
 	}
 	key = strings.TrimSpace(key)
 	if key == "" {

@@ -56,7 +56,7 @@ func isEmptyStored(t Type, o *tablev1.FieldOptions, stored any) bool {
 	if t.Kind() == tablev1.FieldType_FIELD_TYPE_CHECKBOX {
 		return !v.GetBoolValue()
 	}
-	return isEmpty(v)
+	return IsEmpty(v)
 }
 
 // convertValue picks the conversion path for a non-empty stored value.

@@ -66,7 +66,7 @@ func (t Currency) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptio
 // Value takes a finite number and rounds it to the precision. With typecast,
 // text such as "$1,234.50", "-€5" or "12 EUR" is read too.
 func (Currency) Value(o *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return nil, nil
 	}
 	f, err := numberInput(v, typecast, o.GetCurrency().GetSymbol())

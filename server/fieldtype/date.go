@@ -57,12 +57,12 @@ func checkDateFormat(path string, f tablev1.DateFormat, vs *violations) tablev1.
 // ambiguous), a date and time (its date as written), and "today",
 // "tomorrow" and "yesterday" (in UTC).
 func (Date) Value(o *tablev1.FieldOptions, v *structpb.Value, typecast bool, env Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return nil, nil
 	}
 	sv, isText := v.Kind.(*structpb.Value_StringValue)
 	if !isText {
-		return nil, cellError("type", "must be a date as text, YYYY-MM-DD, not %s", describe(v))
+		return nil, cellError("type", "must be a date as text, YYYY-MM-DD, not %s", Describe(v))
 	}
 	s := sv.StringValue
 	if t, err := time.Parse(dateLayout, s); err == nil && validYear(t) {

@@ -61,12 +61,12 @@ func (t DateTime) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptio
 // forms Date reads followed by a time ("11/21/2026 2:30 pm"), "now", and
 // "today", "tomorrow" and "yesterday" (midnight in the field's time zone).
 func (DateTime) Value(o *tablev1.FieldOptions, v *structpb.Value, typecast bool, env Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return nil, nil
 	}
 	sv, isText := v.Kind.(*structpb.Value_StringValue)
 	if !isText {
-		return nil, cellError("type", "must be a date and time as RFC 3339 text, not %s", describe(v))
+		return nil, cellError("type", "must be a date and time as RFC 3339 text, not %s", Describe(v))
 	}
 	s := strings.TrimSpace(sv.StringValue)
 	loc := fieldLocation(o)

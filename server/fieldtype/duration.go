@@ -60,7 +60,7 @@ func durationDigits(o *tablev1.FieldOptions) int {
 // seconds (tenths with the h:mm:ss.s format). With typecast, text such as
 // "1:30" (h:mm), "1:30:05", "1:30:05.2" or "90" (seconds) is read too.
 func (Duration) Value(o *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return nil, nil
 	}
 	if s, ok := v.Kind.(*structpb.Value_StringValue); ok && typecast && strings.Contains(s.StringValue, ":") {

@@ -39,7 +39,7 @@ func (t Email) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptions,
 // spaces. With typecast, a named address such as "Ada <ada@example.com>"
 // gives its address.
 func (Email) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return nil, nil
 	}
 	s, err := textInput(v, typecast)

@@ -10,8 +10,8 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 )
 
-// isEmpty reports whether an input cell is empty: nil, unset or null.
-func isEmpty(v *structpb.Value) bool {
+// IsEmpty reports whether an input value is empty: nil, unset or null.
+func IsEmpty(v *structpb.Value) bool {
 	if v == nil || v.Kind == nil {
 		return true
 	}
@@ -19,8 +19,9 @@ func isEmpty(v *structpb.Value) bool {
 	return null
 }
 
-// describe names the kind of an input value for messages.
-func describe(v *structpb.Value) string {
+// Describe names the kind of an input value for messages ("text", "a
+// number", …).
+func Describe(v *structpb.Value) string {
 	switch v.Kind.(type) {
 	case *structpb.Value_StringValue:
 		return "text"
@@ -55,7 +56,7 @@ func castText(v *structpb.Value) string {
 			case *structpb.Value_ListValue, *structpb.Value_StructValue:
 				return compactJSON(v)
 			}
-			if !isEmpty(item) {
+			if !IsEmpty(item) {
 				parts = append(parts, castText(item))
 			}
 		}

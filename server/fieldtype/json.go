@@ -39,7 +39,7 @@ func (t JSON) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptions, 
 // is a JSON object or array ("{"a": 1}") is decoded; other text stays a
 // string.
 func (JSON) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return nil, nil
 	}
 	x := v.AsInterface()

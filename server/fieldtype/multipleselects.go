@@ -40,7 +40,7 @@ func (t MultipleSelects) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.Fie
 // An unknown choice is refused, with typecast too. With typecast, text is
 // split at commas ("Red, Green") unless it names one choice, and other values are taken as names.
 func (MultipleSelects) Value(o *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return nil, nil
 	}
 	var names []string
@@ -51,15 +51,15 @@ func (MultipleSelects) Value(o *tablev1.FieldOptions, v *structpb.Value, typecas
 			switch {
 			case isText:
 				names = append(names, s.StringValue)
-			case typecast && !isEmpty(item):
+			case typecast && !IsEmpty(item):
 				names = append(names, castText(item))
 			default:
-				return nil, cellError("type", "must be a list of choice names or ids, but it holds %s", describe(item))
+				return nil, cellError("type", "must be a list of choice names or ids, but it holds %s", Describe(item))
 			}
 		}
 	default:
 		if !typecast {
-			return nil, cellError("type", "must be a list of choice names or ids, not %s (set typecast to read text such as \"Red, Green\")", describe(v))
+			return nil, cellError("type", "must be a list of choice names or ids, not %s (set typecast to read text such as \"Red, Green\")", Describe(v))
 		}
 		text := castText(v)
 		if _, err := findChoice(o, text, true); err == nil {

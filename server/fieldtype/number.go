@@ -41,7 +41,7 @@ func (t Number) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptions
 // Value takes a finite number and rounds it to the precision. With typecast,
 // text such as "1,234.5" is read too.
 func (Number) Value(o *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return nil, nil
 	}
 	f, err := numberInput(v, typecast)

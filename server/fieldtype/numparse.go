@@ -92,7 +92,7 @@ func numberInput(v *structpb.Value, typecast bool, symbols ...string) (float64, 
 			return 0, nil
 		}
 	}
-	return 0, cellError("type", "must be a number, not %s", describe(v))
+	return 0, cellError("type", "must be a number, not %s", Describe(v))
 }
 
 // round rounds f to digits after the decimal point, half away from zero, as

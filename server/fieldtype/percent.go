@@ -49,7 +49,7 @@ func ratioDigits(o *tablev1.FieldOptions) int { return int(o.GetPercent().GetPre
 // percentage has the precision's digits. With typecast, text ending in "%"
 // is a percentage ("25%" is 0.25) and other text a ratio ("0.25").
 func (Percent) Value(o *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return nil, nil
 	}
 	if s, ok := v.Kind.(*structpb.Value_StringValue); ok && typecast {

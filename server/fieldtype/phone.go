@@ -37,7 +37,7 @@ func (t PhoneNumber) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOp
 // one digit, stored as written without surrounding spaces. With typecast, a
 // number is taken as its digits.
 func (PhoneNumber) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return nil, nil
 	}
 	s, err := textInput(v, typecast)

@@ -63,7 +63,7 @@ func ratingMax(o *tablev1.FieldOptions) int64 {
 // rating). With typecast, numbers are rounded, text such as "4" or "★★★★"
 // is read, and true is 1.
 func (Rating) Value(o *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return nil, nil
 	}
 	most := ratingMax(o)

@@ -37,12 +37,12 @@ func (t SingleSelect) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldO
 // "" is empty. An unknown choice is refused, with typecast too. With
 // typecast a number or true/false is taken as a name.
 func (SingleSelect) Value(o *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return nil, nil
 	}
 	s, isText := v.Kind.(*structpb.Value_StringValue)
 	if !isText && !typecast {
-		return nil, cellError("type", "must be a choice name or id as text, not %s", describe(v))
+		return nil, cellError("type", "must be a choice name or id as text, not %s", Describe(v))
 	}
 	name := castText(v)
 	if isText {

@@ -16,7 +16,7 @@ import (
 func textInput(v *structpb.Value, typecast bool) (string, error) {
 	s, isText := v.Kind.(*structpb.Value_StringValue)
 	if !isText && !typecast {
-		return "", cellError("type", "must be text, not %s", describe(v))
+		return "", cellError("type", "must be text, not %s", Describe(v))
 	}
 	text := castText(v)
 	if isText {
@@ -88,7 +88,7 @@ func (t SingleLineText) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.Fiel
 // "" is empty. With typecast, line breaks become spaces and other values are
 // rendered as text.
 func (SingleLineText) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return nil, nil
 	}
 	s, err := textInput(v, typecast)
@@ -146,7 +146,7 @@ func (t LongText) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptio
 // stored as "\n". "" is empty. With typecast, other values are rendered as
 // text.
 func (LongText) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return nil, nil
 	}
 	s, err := textInput(v, typecast)

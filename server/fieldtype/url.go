@@ -39,7 +39,7 @@ func (t URL) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptions, e
 // MaxTextLength characters, without surrounding spaces. With typecast, a
 // bare host name such as "example.com/page" gets "https://" in front.
 func (URL) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if isEmpty(v) {
+	if IsEmpty(v) {
 		return nil, nil
 	}
 	s, err := textInput(v, typecast)

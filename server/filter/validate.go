@@ -11,6 +11,7 @@ import (
 
 	tablev1 "github.com/pyairtable/pyairtable/gen/pyairtable/table/v1"
 	"github.com/pyairtable/pyairtable/server/apperr"
+	"github.com/pyairtable/pyairtable/server/fieldtype"
 	"github.com/pyairtable/pyairtable/server/schema"
 )
 
@@ -381,7 +382,7 @@ func (c *checker) operand(in *tablev1.Condition, out *Condition, path string) {
 	kind := out.Field.Kind()
 	op := out.Operator
 	value, hasValue := in.GetOperand().(*tablev1.Condition_Value)
-	if hasValue && isNull(value.Value) {
+	if hasValue && fieldtype.IsEmpty(value.Value) {
 		hasValue = false
 	}
 	want := operandOf(kind, op)

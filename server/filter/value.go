@@ -16,32 +16,6 @@ import (
 	"github.com/pyairtable/pyairtable/server/schema"
 )
 
-func isNull(v *structpb.Value) bool {
-	if v == nil || v.Kind == nil {
-		return true
-	}
-	_, null := v.Kind.(*structpb.Value_NullValue)
-	return null
-}
-
-// describe names the kind of a value for messages.
-func describe(v *structpb.Value) string {
-	switch v.Kind.(type) {
-	case *structpb.Value_StringValue:
-		return "text"
-	case *structpb.Value_NumberValue:
-		return "a number"
-	case *structpb.Value_BoolValue:
-		return "true or false"
-	case *structpb.Value_ListValue:
-		return "a list"
-	case *structpb.Value_StructValue:
-		return "an object"
-	default:
-		return "empty"
-	}
-}
-
 // cellMessage is the message of a field type's error about a value.
 func cellMessage(err error) string {
 	if e, ok := apperr.As(err); ok {
@@ -132,7 +106,7 @@ func (c *checker) list(f *schema.Field, v *structpb.Value, path string) []string
 func (c *checker) text(v *structpb.Value, path string) (string, bool) {
 	s, ok := v.Kind.(*structpb.Value_StringValue)
 	if !ok {
-		c.add(path, "filter.value.type", "must be text, not %s", describe(v))
+		c.add(path, "filter.value.type", "must be text, not %s", fieldtype.Describe(v))
 		return "", false
 	}
 	switch n := utf8.RuneCountInString(s.StringValue); {
@@ -172,7 +146,7 @@ func (c *checker) number(f *schema.Field, v *structpb.Value, path string) float6
 		}
 		return n
 	}
-	c.add(path, "filter.value.type", "must be a number, not %s", describe(v))
+	c.add(path, "filter.value.type", "must be a number, not %s", fieldtype.Describe(v))
 	return 0
 }
 
@@ -200,7 +174,7 @@ func (c *checker) checkbox(f *schema.Field, v *structpb.Value, path string) bool
 			}
 		}
 	}
-	c.add(path, "filter.value.type", "must be true or false, not %s", describe(v))
+	c.add(path, "filter.value.type", "must be true or false, not %s", fieldtype.Describe(v))
 	return false
 }
 
@@ -208,7 +182,7 @@ func (c *checker) checkbox(f *schema.Field, v *structpb.Value, path string) bool
 // by name ignoring case. It returns the choice id.
 func (c *checker) choice(f *schema.Field, v *structpb.Value, path string) (string, bool) {
 	if _, ok := v.Kind.(*structpb.Value_StringValue); !ok {
-		c.add(path, "filter.value.type", "must be a choice name or id as text, not %s", describe(v))
+		c.add(path, "filter.value.type", "must be a choice name or id as text, not %s", fieldtype.Describe(v))
 		return "", false
 	}
 	_, opts := f.TypeOptions()
@@ -235,7 +209,7 @@ func (c *checker) user(v *structpb.Value, path string) (string, bool) {
 	case *structpb.Value_StructValue:
 		id = strings.TrimSpace(k.StructValue.GetFields()["id"].GetStringValue())
 	default:
-		c.add(path, "filter.value.type", "must be a user id (\"usr…\"), not %s", describe(v))
+		c.add(path, "filter.value.type", "must be a user id (\"usr…\"), not %s", fieldtype.Describe(v))
 		return "", false
 	}
 	if !ids.Valid(ids.User, id) {
