@@ -4,6 +4,10 @@ import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/conn
 import { AuthService } from "./gen/pyairtable/auth/v1/auth_service_pb.js";
 import { UserService } from "./gen/pyairtable/user/v1/user_service_pb.js";
 import { WorkspaceService } from "./gen/pyairtable/workspace/v1/workspace_service_pb.js";
+import { BaseService } from "./gen/pyairtable/table/v1/base_service_pb.js";
+import { TableService } from "./gen/pyairtable/table/v1/table_service_pb.js";
+import { ViewService } from "./gen/pyairtable/table/v1/view_service_pb.js";
+import { OperationService } from "./gen/pyairtable/operation/v1/operation_service_pb.js";
 
 /**
  * The wire protocol a client speaks. Both work from browsers and from Node:
@@ -41,10 +45,18 @@ export interface PyAirtableOptions {
 export interface PyAirtable {
   /** pyairtable.user.v1.UserService: the current user and profiles. */
   readonly users: Client<typeof UserService>;
-  /** pyairtable.auth.v1.AuthService: personal access tokens. */
+  /** pyairtable.auth.v1.AuthService: personal access tokens and sessions. */
   readonly auth: Client<typeof AuthService>;
   /** pyairtable.workspace.v1.WorkspaceService: workspaces and members. */
   readonly workspaces: Client<typeof WorkspaceService>;
+  /** pyairtable.table.v1.BaseService: bases. */
+  readonly bases: Client<typeof BaseService>;
+  /** pyairtable.table.v1.TableService: tables, fields, indexes and schema versions. */
+  readonly tables: Client<typeof TableService>;
+  /** pyairtable.table.v1.ViewService: views. */
+  readonly views: Client<typeof ViewService>;
+  /** pyairtable.operation.v1.OperationService: durable operations. */
+  readonly operations: Client<typeof OperationService>;
   /** The transport the clients use, for creating further clients. */
   readonly transport: Transport;
 }
@@ -99,6 +111,10 @@ export function createPyAirtable(options: PyAirtableOptions): PyAirtable {
     users: createClient(UserService, transport),
     auth: createClient(AuthService, transport),
     workspaces: createClient(WorkspaceService, transport),
+    bases: createClient(BaseService, transport),
+    tables: createClient(TableService, transport),
+    views: createClient(ViewService, transport),
+    operations: createClient(OperationService, transport),
     transport,
   };
 }

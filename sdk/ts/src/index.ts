@@ -21,6 +21,19 @@ export * from "./gen/pyairtable/auth/v1/token_pb.js";
 export * from "./gen/pyairtable/auth/v1/auth_service_pb.js";
 export * from "./gen/pyairtable/workspace/v1/workspace_pb.js";
 export * from "./gen/pyairtable/workspace/v1/workspace_service_pb.js";
+export * from "./gen/pyairtable/auth/v1/session_pb.js";
+export * from "./gen/pyairtable/table/v1/base_pb.js";
+export * from "./gen/pyairtable/table/v1/base_service_pb.js";
+export * from "./gen/pyairtable/table/v1/field_pb.js";
+export * from "./gen/pyairtable/table/v1/table_pb.js";
+export * from "./gen/pyairtable/table/v1/table_service_pb.js";
+export * from "./gen/pyairtable/table/v1/index_pb.js";
+export * from "./gen/pyairtable/table/v1/version_pb.js";
+export * from "./gen/pyairtable/table/v1/filter_pb.js";
+export * from "./gen/pyairtable/table/v1/view_pb.js";
+export * from "./gen/pyairtable/table/v1/view_service_pb.js";
+export * from "./gen/pyairtable/operation/v1/operation_pb.js";
+export * from "./gen/pyairtable/operation/v1/operation_service_pb.js";
 export {
   FieldPathElementSchema,
   FieldPathSchema,

@@ -6,7 +6,7 @@
 // server/e2e starts a fresh server and runs this file with both set.
 import { describe, expect, it } from "vitest";
 
-import { Code, ConnectError, createPyAirtable, errorReason, fieldViolations, type Protocol } from "../src/index.js";
+import { Code, ConnectError, createPyAirtable, errorReason, FieldType, fieldViolations, type Protocol } from "../src/index.js";
 
 function requireEnv(name: string): string {
   const v = process.env[name];
@@ -68,6 +68,33 @@ describe.each(protocols)("over %s", (transport) => {
     const fields = fieldViolations(err);
     expect(fields.map((v) => v.field)).toContain("name");
     expect(fields.find((v) => v.field === "name")?.message).not.toBe("");
+  });
+
+  it("CreateBase and CreateTable make a table with typed fields", async () => {
+    const { workspace } = await api.workspaces.createWorkspace({ name: `schema ${transport} ${Date.now()}` });
+    const { base } = await api.bases.createBase({ workspaceId: workspace?.id ?? "", name: "CRM" });
+    expect(base?.id).toMatch(/^app[A-Za-z0-9]{14}$/);
+    const { table } = await api.tables.createTable({
+      baseId: base?.id ?? "",
+      name: "Leads",
+      fields: [
+        { name: "Name", type: FieldType.SINGLE_LINE_TEXT },
+        {
+          name: "Stage",
+          type: FieldType.SINGLE_SELECT,
+          options: { kind: { case: "select", value: { choices: [{ name: "New" }, { name: "Won" }] } } },
+        },
+      ],
+    });
+    expect(table?.fields.map((f) => f.name)).toEqual(["Name", "Stage"]);
+    expect(table?.primaryFieldId).toBe(table?.fields[0]?.id);
+    const stage = table?.fields[1];
+    expect(stage?.options?.kind.case).toBe("select");
+    if (stage?.options?.kind.case === "select") {
+      expect(stage.options.kind.value.choices.map((c) => c.id)).toEqual([expect.stringMatching(/^sel/), expect.stringMatching(/^sel/)]);
+    }
+    const { versions } = await api.tables.listTableVersions({ tableId: table?.id ?? "" });
+    expect(versions[0]?.summary).toBe("created the table");
   });
 
   it("a bad token is UNAUTHENTICATED", async () => {
