@@ -91,7 +91,7 @@ func NewHandler(d Deps) http.Handler {
 	mux.Handle(authv1connect.NewAuthServiceHandler(&authHandler{db: d.DB, tokens: d.Tokens}, opts...))
 	mux.Handle(workspacev1connect.NewWorkspaceServiceHandler(&workspaceHandler{db: d.DB, svc: d.Workspaces, schema: d.Schema, policy: d.Policy}, opts...))
 	mux.Handle(tablev1connect.NewBaseServiceHandler(&baseHandler{db: d.DB, svc: d.Schema}, opts...))
-	mux.Handle(tablev1connect.NewTableServiceHandler(&tableHandler{db: d.DB, svc: d.Schema, runner: d.Runner}, opts...))
+	mux.Handle(tablev1connect.NewTableServiceHandler(&tableHandler{db: d.DB, svc: d.Schema, runner: d.Runner, views: d.Views}, opts...))
 	mux.Handle(tablev1connect.NewViewServiceHandler(&viewHandler{db: d.DB, views: d.Views}, opts...))
 	mux.Handle(operationv1connect.NewOperationServiceHandler(&operationHandler{db: d.DB, pages: d.Pages}, opts...))
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(Services...)))

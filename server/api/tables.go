@@ -11,12 +11,14 @@ import (
 	"github.com/pyairtable/pyairtable/server/operation"
 	"github.com/pyairtable/pyairtable/server/schema"
 	"github.com/pyairtable/pyairtable/server/storage"
+	"github.com/pyairtable/pyairtable/server/view"
 )
 
 type tableHandler struct {
 	db     *storage.DB
 	svc    *schema.Service
 	runner *operation.Runner
+	views  *view.Service
 }
 
 var _ tablev1connect.TableServiceHandler = (*tableHandler)(nil)
@@ -62,6 +64,10 @@ func (h *tableHandler) CreateTable(ctx context.Context, req *connect.Request[tab
 	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*tablev1.CreateTableResponse, error) {
 		t, err := h.svc.CreateTable(ctx, tx, m.GetBaseId(), who.UserID, m.GetName(), m.GetDescription(), specs)
 		if err != nil {
+			return nil, err
+		}
+		// Every table starts with a grid view of all its fields, as users expect.
+		if _, err := h.views.CreateView(ctx, tx, t.ID, who.UserID, view.Spec{Name: "Grid view", Kind: tablev1.ViewKind_VIEW_KIND_GRID}); err != nil {
 			return nil, err
 		}
 		return &tablev1.CreateTableResponse{Table: tableToProto(t)}, nil

@@ -204,7 +204,11 @@ func TestViewsLifecycle(t *testing.T) {
 			for _, v := range append(list.Msg.GetViews(), more.Msg.GetViews()...) {
 				listed = append(listed, v.GetId())
 			}
-			if want := []string{grid.GetId(), board.GetId(), cal.GetId(), gallery.GetId()}; !slices.Equal(listed, want) || more.Msg.GetNextPageToken() != "" {
+			// Every table starts with a grid view of all its fields.
+			if first := list.Msg.GetViews()[0]; first.GetName() != "Grid view" || first.GetKind() != tablev1.ViewKind_VIEW_KIND_GRID {
+				t.Fatalf("first view = %v; want the table's default grid view", first)
+			}
+			if want := []string{list.Msg.GetViews()[0].GetId(), grid.GetId(), board.GetId(), cal.GetId(), gallery.GetId()}; !slices.Equal(listed, want) || more.Msg.GetNextPageToken() != "" {
 				t.Fatalf("listed %v; want %v in two pages", listed, want)
 			}
 

@@ -81,7 +81,7 @@ const (
 // TableServiceClient is a client for the pyairtable.table.v1.TableService service.
 type TableServiceClient interface {
 	// CreateTable creates a table with its initial fields; the first field is
-	// the primary field.
+	// the primary field. The table starts with a grid view named "Grid view".
 	CreateTable(context.Context, *connect.Request[v1.CreateTableRequest]) (*connect.Response[v1.CreateTableResponse], error)
 	// GetTable returns a table with its fields, deleted or not.
 	GetTable(context.Context, *connect.Request[v1.GetTableRequest]) (*connect.Response[v1.GetTableResponse], error)
@@ -338,7 +338,7 @@ func (c *tableServiceClient) DeleteField(ctx context.Context, req *connect.Reque
 // TableServiceHandler is an implementation of the pyairtable.table.v1.TableService service.
 type TableServiceHandler interface {
 	// CreateTable creates a table with its initial fields; the first field is
-	// the primary field.
+	// the primary field. The table starts with a grid view named "Grid view".
 	CreateTable(context.Context, *connect.Request[v1.CreateTableRequest]) (*connect.Response[v1.CreateTableResponse], error)
 	// GetTable returns a table with its fields, deleted or not.
 	GetTable(context.Context, *connect.Request[v1.GetTableRequest]) (*connect.Response[v1.GetTableResponse], error)

@@ -1039,7 +1039,7 @@ export const RollbackTableResponseSchema: GenMessage<RollbackTableResponse> = /*
 export const TableService: GenService<{
   /**
    * CreateTable creates a table with its initial fields; the first field is
-   * the primary field.
+   * the primary field. The table starts with a grid view named "Grid view".
    *
    * @generated from rpc pyairtable.table.v1.TableService.CreateTable
    */
