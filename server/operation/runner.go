@@ -159,7 +159,7 @@ func (r *Runner) runOne(ctx context.Context, id string) bool {
 	case lost:
 		// Another server took the job over; it reports the outcome.
 		r.log.WarnContext(ctx, "lost the lease of an operation", "operation_id", op.ID)
-	case ctx.Err() != nil:
+	case err != nil && ctx.Err() != nil:
 		// Shutting down: hand the job back for any server to resume.
 		r.release(op.ID)
 	default:
@@ -201,6 +201,7 @@ func (r *Runner) keepLease(ctx context.Context, id string, lost func()) (stop fu
 		defer wg.Done()
 		t := time.NewTicker(Lease / 3)
 		defer t.Stop()
+		renewed := time.Now()
 		for {
 			select {
 			case <-ctx.Done():
@@ -209,8 +210,15 @@ func (r *Runner) keepLease(ctx context.Context, id string, lost func()) (stop fu
 				res, err := r.db.NewUpdate().Model((*Operation)(nil)).Set("lease_until = ?", now().Add(Lease)).
 					Where("id = ? AND lease_owner = ?", id, r.owner).Exec(ctx)
 				if err != nil {
+					if time.Since(renewed) > Lease-Lease/6 {
+						// The lease is about to run out: another server may
+						// take the job, so stop working on it.
+						lost()
+						return
+					}
 					continue // try again before the lease runs out
 				}
+				renewed = time.Now()
 				if n, _ := res.RowsAffected(); n == 0 {
 					lost()
 					return

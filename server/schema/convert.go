@@ -90,6 +90,13 @@ func (s *Service) retype(ctx context.Context, tx bun.IDB, base *Base, t *Table, 
 	if err := addColumn(ctx, tx, phys, newCol, newTyp.Column(s.db.Engine)); err != nil {
 		return apperr.Wrap(err, "add column")
 	}
+	if f.ID == t.PrimaryFieldID && !newTyp.CanBePrimary() {
+		probe := *f
+		probe.Type = newKind.String()
+		if err := canBePrimary(&probe, "type"); err != nil {
+			return err
+		}
+	}
 	if rows > s.inlineRows {
 		// A large table converts in the background, batch by batch; the
 		// field keeps its type until the operation switches it.

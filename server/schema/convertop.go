@@ -47,7 +47,7 @@ func (s *Service) ConvertField(ctx context.Context, op *operation.Operation) (er
 		return apperr.Wrap(err, "read conversion plan")
 	}
 	defer func() {
-		if err != nil && ctx.Err() == nil {
+		if err != nil && ctx.Err() == nil && !s.columnInUse(context.WithoutCancel(ctx), op.FieldID, plan.ToColumn) {
 			// The new column stays hidden: it counts against the budget.
 			_, _ = s.db.NewInsert().Model(&retiredColumn{TableID: op.TableID, ColumnName: plan.ToColumn, FieldID: op.FieldID,
 				Type: plan.ToType, Options: plan.ToOptions, RetiredAt: s.now()}).On("CONFLICT DO NOTHING").Exec(context.WithoutCancel(ctx))
@@ -111,6 +111,14 @@ func (s *Service) ConvertField(ctx context.Context, op *operation.Operation) (er
 			return apperr.New(apperr.FailedPrecondition, "FIELD_CHANGED",
 				"the field was changed or deleted while its cells were being converted; nothing was switched")
 		}
+		if f.ID == t.PrimaryFieldID {
+			probe := *f
+			probe.Type = plan.ToType
+			if err := canBePrimary(&probe, "type"); err != nil {
+				return apperr.New(apperr.FailedPrecondition, "FIELD_CHANGED",
+					"the field became the primary field while its cells were being converted, which its new type cannot be; nothing was switched")
+			}
+		}
 		if indexes, err := s.indexesOf(ctx, tx, t, f.ID); err != nil {
 			return err
 		} else if len(indexes) > 0 {
@@ -153,4 +161,10 @@ func (s *Service) planConverter(ctx context.Context, db bun.IDB, base *Base, pla
 	}
 	return &cellConverter{from: fromTyp, fromOpts: fromOpts, to: toTyp, toOpts: toOpts,
 		env: fieldtype.Env{ResolveUser: s.memberResolver(ctx, db, base.WorkspaceID), Now: time.Now}}, nil
+}
+
+// columnInUse reports whether a live field uses the column.
+func (s *Service) columnInUse(ctx context.Context, fieldID, column string) bool {
+	n, err := s.db.NewSelect().Table("fields").Where("id = ? AND column_name = ? AND deleted_at IS NULL", fieldID, column).Count(ctx)
+	return err != nil || n > 0
 }

@@ -64,7 +64,9 @@ func (s *Service) BuildIndex(ctx context.Context, op *operation.Operation) error
 			_, err = s.db.ExecContext(ctx, fmt.Sprintf("CREATE %sINDEX CONCURRENTLY %s ON %s (%s) WHERE deleted_at IS NULL",
 				unique, quote(idx.PhysicalName), phys, strings.Join(cols, ", ")))
 			if err != nil {
-				_, _ = s.db.ExecContext(context.WithoutCancel(ctx), "DROP INDEX CONCURRENTLY IF EXISTS "+s.indexName(base, idx))
+				if ctx.Err() == nil {
+					_, _ = s.db.ExecContext(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+s.indexName(base, idx))
+				}
 				if storage.IsUniqueViolation(err) {
 					return s.failIndex(ctx, idx, apperr.New(apperr.FailedPrecondition, "UNIQUE_VIOLATION",
 						"duplicate values were written while the unique index was being built; remove them and try again"))
@@ -110,7 +112,9 @@ func (s *Service) BuildIndex(ctx context.Context, op *operation.Operation) error
 		return s.touch(ctx, tx, cur, "made the field "+strconv.Quote(f.Name)+" unique")
 	})
 	if err != nil {
-		_, _ = s.db.ExecContext(context.WithoutCancel(ctx), "DROP INDEX IF EXISTS "+s.indexName(base, idx))
+		if ctx.Err() == nil {
+			_, _ = s.db.ExecContext(ctx, "DROP INDEX IF EXISTS "+s.indexName(base, idx))
+		}
 		return s.failIndex(ctx, idx, err)
 	}
 	return nil
@@ -120,6 +124,11 @@ func (s *Service) BuildIndex(ctx context.Context, op *operation.Operation) error
 // index goes (the field is as it was); another index stays FAILED until
 // deleted.
 func (s *Service) failIndex(ctx context.Context, idx *Index, err error) error {
+	if ctx.Err() != nil {
+		// Interrupted (shutdown or a lost lease), not failed: the job is
+		// handed back, and the next run finds and fixes what is there.
+		return ctx.Err()
+	}
 	ctx = context.WithoutCancel(ctx)
 	if idx.Unique {
 		_, _ = s.db.NewDelete().Model(idx).WherePK().Exec(ctx)

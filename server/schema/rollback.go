@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,12 @@ func (s *Service) RollbackTable(ctx context.Context, tx bun.IDB, tableID, versio
 	v, snapTable, err := s.GetVersion(ctx, tx, tableID, versionID)
 	if err != nil {
 		return nil, err
+	}
+	if busy, err := s.busy(ctx, tx, t); err != nil {
+		return nil, apperr.Wrap(err, "look for operations")
+	} else if busy {
+		return nil, apperr.New(apperr.FailedPrecondition, "TABLE_BUSY",
+			"table %s has operations running (index builds or type changes); roll back when they are done", t.ID)
 	}
 	var all []*Field
 	if err := tx.NewSelect().Model(&all).Where("table_id = ?", t.ID).Scan(ctx); err != nil {
@@ -99,7 +106,9 @@ func (s *Service) RollbackTable(ctx context.Context, tx bun.IDB, tableID, versio
 				if _, err := tx.ExecContext(ctx, "DROP INDEX IF EXISTS "+s.indexName(base, idx)); err != nil {
 					return nil, apperr.Wrap(err, "drop index")
 				}
-				rebuild = append(rebuild, idx)
+				if !slices.ContainsFunc(rebuild, func(x *Index) bool { return x.ID == idx.ID }) {
+					rebuild = append(rebuild, idx)
+				}
 			}
 		}
 		if cur.ColumnName != want.ColumnName && cur.ColumnName != "" && want.ColumnName != "" {
@@ -171,7 +180,7 @@ func (s *Service) RollbackTable(ctx context.Context, tx bun.IDB, tableID, versio
 			}
 			cols = append(cols, quote(sourceColumn(f)))
 		}
-		if cols == nil {
+		if cols == nil || idx.State != IndexReady {
 			if err := s.dropIndex(ctx, tx, base, idx); err != nil {
 				return nil, err
 			}

@@ -259,6 +259,9 @@ func (s *Service) UpdateTable(ctx context.Context, tx bun.IDB, id, etag string, 
 		if err := canBePrimary(f, "primary_field_id"); err != nil {
 			return nil, err
 		}
+		if err := s.converting(ctx, tx, t, f.ID); err != nil {
+			return nil, err
+		}
 		t.PrimaryFieldID = f.ID
 	}
 	return t, s.touch(ctx, tx, t, "changed the table's name, description or primary field")

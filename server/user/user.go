@@ -218,16 +218,20 @@ func SetAdmin(ctx context.Context, tx bun.IDB, inv CredentialInvalidator, id str
 }
 
 // Visible reports whether viewer may see target: themselves, a user who
-// shares a workspace with them (one of reach, when reach is not empty), or
-// anyone for an administrator whose credentials are not limited.
+// shares a workspace with them (one of reach, when reach is not nil: an
+// empty reach reaches nobody), or anyone for an administrator whose
+// credentials are not limited (reach nil).
 func Visible(ctx context.Context, db bun.IDB, viewerID string, viewerAdmin bool, reach []string, targetID string) (bool, error) {
-	if viewerID == targetID || (viewerAdmin && len(reach) == 0) {
+	if viewerID == targetID || (viewerAdmin && reach == nil) {
 		return true, nil
+	}
+	if reach != nil && len(reach) == 0 {
+		return false, nil // limited credentials that reach nothing
 	}
 	q := db.NewSelect().TableExpr("members AS a").
 		Join("JOIN members AS b ON b.workspace_id = a.workspace_id").
 		Where("a.user_id = ? AND b.user_id = ?", viewerID, targetID)
-	if len(reach) > 0 {
+	if reach != nil {
 		q = q.Where("a.workspace_id IN (?)", bun.In(reach))
 	}
 	n, err := q.Limit(1).Count(ctx)
