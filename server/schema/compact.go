@@ -116,6 +116,9 @@ func (s *Service) compact(ctx context.Context, tx bun.IDB, base *Base, t *Table)
 		keep = append(keep, col{name, typ.Column(s.db.Engine)})
 	}
 	oldPhys := qualified(s.db.Engine, base, t)
+	if err := lockForRewrite(ctx, tx, s.db.Engine, oldPhys); err != nil {
+		return err
+	}
 	next := *t
 	next.PhysicalName = t.PhysicalName + "_compact"
 	newPhys := qualified(s.db.Engine, base, &next)
@@ -213,4 +216,15 @@ func (s *Service) busy(ctx context.Context, tx bun.IDB, t *Table) (bool, error) 
 		Where("table_id = ? AND kind <> ? AND state IN (?)", t.ID, operation.KindPurge,
 			bun.In([]string{operation.Pending, operation.Running})).Count(ctx)
 	return n > 0, err
+}
+
+// lockForRewrite keeps writers out of a table until the transaction ends
+// (reads go on), so a copy or a last catch-up sees every record. SQLite
+// transactions hold the write lock already.
+func lockForRewrite(ctx context.Context, tx bun.IDB, engine storage.Engine, phys string) error {
+	if engine != storage.Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "LOCK TABLE "+phys+" IN EXCLUSIVE MODE")
+	return apperr.Wrap(err, "lock table")
 }

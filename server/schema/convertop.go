@@ -125,6 +125,9 @@ func (s *Service) ConvertField(ctx context.Context, op *operation.Operation) (er
 			return apperr.New(apperr.FailedPrecondition, "FIELD_CHANGED",
 				"the field was indexed while its cells were being converted; nothing was switched")
 		}
+		if err := lockForRewrite(ctx, tx, s.db.Engine, phys); err != nil {
+			return err
+		}
 		catchUp, err := s.planConverter(ctx, tx, base, plan)
 		if err != nil {
 			return err
