@@ -8,6 +8,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 // Kind says what sort of failure an error is. Each kind maps to one Connect
@@ -133,4 +134,26 @@ func As(err error) (*Error, bool) {
 func IsKind(err error, kind Kind) bool {
 	e, ok := As(err)
 	return ok && e.Kind == kind
+}
+
+// Violations collects what is wrong with a request, so that every bad field
+// is reported at once.
+type Violations []Violation
+
+// Add records one bad field.
+func (vs *Violations) Add(path, rule, format string, args ...any) {
+	*vs = append(*vs, Violation{Path: path, Rule: rule, Message: fmt.Sprintf(format, args...)})
+}
+
+// Err returns nil without violations, else one InvalidArgument error with
+// the reason, holding them all; its message names the first.
+func (vs Violations) Err(reason string) error {
+	if len(vs) == 0 {
+		return nil
+	}
+	msg := vs[0].Path + ": " + vs[0].Message
+	if len(vs) > 1 {
+		msg += " (and " + strconv.Itoa(len(vs)-1) + " more)"
+	}
+	return &Error{Kind: InvalidArgument, Reason: reason, Message: msg, Violations: vs}
 }

@@ -2,6 +2,7 @@ package fieldtype
 
 import (
 	"fmt"
+	"github.com/pyairtable/pyairtable/server/apperr"
 	"strings"
 	"unicode/utf8"
 
@@ -18,12 +19,12 @@ const ChoicePrefix = "sel"
 // "sel…" ids to choices without; and checks colours, giving palette
 // colours to choices without.
 func normalizeSelect(kind tablev1.FieldType, o *tablev1.FieldOptions) (*tablev1.FieldOptions, error) {
-	var vs violations
+	var vs apperr.Violations
 	checkOptionsKind(kind, o, "select", &vs)
 	in := o.GetSelect().GetChoices()
 	if len(in) > MaxChoices {
-		vs.add("options.select.choices", "options.choices.max_items", "must have at most %d choices, not %d", MaxChoices, len(in))
-		return nil, vs.err()
+		vs.Add("options.select.choices", "options.choices.max_items", "must have at most %d choices, not %d", MaxChoices, len(in))
+		return nil, vs.Err(ReasonInvalidOptions)
 	}
 	out := make([]*tablev1.Choice, len(in))
 	names := map[string]int{}
@@ -34,12 +35,12 @@ func normalizeSelect(kind tablev1.FieldType, o *tablev1.FieldOptions) (*tablev1.
 		name := strings.TrimSpace(c.GetName())
 		switch n := utf8.RuneCountInString(name); {
 		case n == 0:
-			vs.add(p+".name", "options.choice.name.required", "must not be empty")
+			vs.Add(p+".name", "options.choice.name.required", "must not be empty")
 		case n > MaxChoiceNameLength:
-			vs.add(p+".name", "options.choice.name.max_len", "must be at most %d characters, not %d", MaxChoiceNameLength, n)
+			vs.Add(p+".name", "options.choice.name.max_len", "must be at most %d characters, not %d", MaxChoiceNameLength, n)
 		default:
 			if j, dup := names[foldName(name)]; dup {
-				vs.add(p+".name", "options.choice.name.unique", "%s is already the name of choice %d (names are unique ignoring case)", quote(name), j)
+				vs.Add(p+".name", "options.choice.name.unique", "%s is already the name of choice %d (names are unique ignoring case)", quote(name), j)
 			}
 			names[foldName(name)] = i
 		}
@@ -48,21 +49,21 @@ func normalizeSelect(kind tablev1.FieldType, o *tablev1.FieldOptions) (*tablev1.
 		case id == "":
 			id = ids.New(ChoicePrefix)
 		case !ids.Valid(ChoicePrefix, id):
-			vs.add(p+".id", "options.choice.id.format", "%s is not a choice id: leave it empty for a new choice, or keep the \"sel…\" id the server gave", quote(id))
+			vs.Add(p+".id", "options.choice.id.format", "%s is not a choice id: leave it empty for a new choice, or keep the \"sel…\" id the server gave", quote(id))
 		default:
 			if j, dup := seenIDs[id]; dup {
-				vs.add(p+".id", "options.choice.id.unique", "%s is already the id of choice %d", quote(id), j)
+				vs.Add(p+".id", "options.choice.id.unique", "%s is already the id of choice %d", quote(id), j)
 			}
 		}
 		seenIDs[id] = i
 		color := strings.TrimSpace(c.GetColor())
 		if color != "" && !isColor(color) {
-			vs.add(p+".color", "options.choice.color", "%s is not a colour: %s", quote(color), paletteHelp)
+			vs.Add(p+".color", "options.choice.color", "%s is not a colour: %s", quote(color), paletteHelp)
 		}
 		used[color] = true
 		out[i] = &tablev1.Choice{Id: id, Name: name, Color: color}
 	}
-	if err := vs.err(); err != nil {
+	if err := vs.Err(ReasonInvalidOptions); err != nil {
 		return nil, err
 	}
 	for i, c := range out {

@@ -1,6 +1,7 @@
 package fieldtype
 
 import (
+	"github.com/pyairtable/pyairtable/server/apperr"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -42,7 +43,7 @@ func (Currency) CanBePrimary() bool { return true }
 // given, the precision is taken as sent, 0 included, since the contract
 // cannot tell 0 from unset.
 func (t Currency) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptions, error) {
-	var vs violations
+	var vs apperr.Violations
 	checkOptionsKind(t.Kind(), o, "currency", &vs)
 	out := &tablev1.CurrencyOptions{Symbol: DefaultCurrencySymbol, Precision: DefaultCurrencyPrecision}
 	if c := o.GetCurrency(); c != nil {
@@ -52,12 +53,12 @@ func (t Currency) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptio
 		}
 	}
 	if n := utf8.RuneCountInString(out.Symbol); n > MaxCurrencySymbolLength {
-		vs.add("options.currency.symbol", "options.symbol.max_len", "must be at most %d characters, not %d", MaxCurrencySymbolLength, n)
+		vs.Add("options.currency.symbol", "options.symbol.max_len", "must be at most %d characters, not %d", MaxCurrencySymbolLength, n)
 	} else if strings.ContainsFunc(out.Symbol, func(r rune) bool { return unicode.IsDigit(r) || unicode.IsSpace(r) }) {
-		vs.add("options.currency.symbol", "options.symbol.chars", "must not contain digits or spaces")
+		vs.Add("options.currency.symbol", "options.symbol.chars", "must not contain digits or spaces")
 	}
 	checkPrecision("options.currency.precision", out.Precision, &vs)
-	if err := vs.err(); err != nil {
+	if err := vs.Err(ReasonInvalidOptions); err != nil {
 		return nil, err
 	}
 	return &tablev1.FieldOptions{Kind: &tablev1.FieldOptions_Currency{Currency: out}}, nil

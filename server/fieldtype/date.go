@@ -1,6 +1,7 @@
 package fieldtype
 
 import (
+	"github.com/pyairtable/pyairtable/server/apperr"
 	"time"
 
 	"google.golang.org/protobuf/types/known/structpb"
@@ -30,10 +31,10 @@ func (Date) CanBePrimary() bool { return true }
 
 // NormalizeOptions checks the format; unset becomes ISO.
 func (t Date) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptions, error) {
-	var vs violations
+	var vs apperr.Violations
 	checkOptionsKind(t.Kind(), o, "date", &vs)
 	f := checkDateFormat("options.date.format", o.GetDate().GetFormat(), &vs)
-	if err := vs.err(); err != nil {
+	if err := vs.Err(ReasonInvalidOptions); err != nil {
 		return nil, err
 	}
 	return &tablev1.FieldOptions{Kind: &tablev1.FieldOptions_Date{Date: &tablev1.DateOptions{Format: f}}}, nil
@@ -41,12 +42,12 @@ func (t Date) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptions, 
 
 // checkDateFormat returns the format with unset made ISO, adding a
 // violation for an unknown value.
-func checkDateFormat(path string, f tablev1.DateFormat, vs *violations) tablev1.DateFormat {
+func checkDateFormat(path string, f tablev1.DateFormat, vs *apperr.Violations) tablev1.DateFormat {
 	if f == tablev1.DateFormat_DATE_FORMAT_UNSPECIFIED {
 		return tablev1.DateFormat_DATE_FORMAT_ISO
 	}
 	if _, known := tablev1.DateFormat_name[int32(f)]; !known {
-		vs.add(path, "options.enum", "%d is not a date format", f)
+		vs.Add(path, "options.enum", "%d is not a date format", f)
 	}
 	return f
 }

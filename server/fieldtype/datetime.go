@@ -1,6 +1,7 @@
 package fieldtype
 
 import (
+	"github.com/pyairtable/pyairtable/server/apperr"
 	"strings"
 	"time"
 
@@ -33,7 +34,7 @@ func (DateTime) CanBePrimary() bool { return true }
 // NormalizeOptions checks the date format (unset becomes ISO) and the time
 // zone, which must be an IANA name such as "Europe/Paris" (default "UTC").
 func (t DateTime) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptions, error) {
-	var vs violations
+	var vs apperr.Violations
 	checkOptionsKind(t.Kind(), o, "date_time", &vs)
 	in := o.GetDateTime()
 	out := &tablev1.DateTimeOptions{
@@ -45,9 +46,9 @@ func (t DateTime) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptio
 		out.TimeZone = DefaultTimeZone
 	}
 	if _, err := loadLocation(out.TimeZone); err != nil {
-		vs.add("options.date_time.time_zone", "options.time_zone", "%s is not a time zone: use an IANA name such as \"Europe/Paris\" or \"UTC\"", quote(out.TimeZone))
+		vs.Add("options.date_time.time_zone", "options.time_zone", "%s is not a time zone: use an IANA name such as \"Europe/Paris\" or \"UTC\"", quote(out.TimeZone))
 	}
-	if err := vs.err(); err != nil {
+	if err := vs.Err(ReasonInvalidOptions); err != nil {
 		return nil, err
 	}
 	return &tablev1.FieldOptions{Kind: &tablev1.FieldOptions_DateTime{DateTime: out}}, nil

@@ -1,6 +1,7 @@
 package fieldtype
 
 import (
+	"github.com/pyairtable/pyairtable/server/apperr"
 	"math"
 	"strconv"
 	"strings"
@@ -32,16 +33,16 @@ func (Duration) CanBePrimary() bool { return true }
 
 // NormalizeOptions checks the format; unset becomes h:mm.
 func (t Duration) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptions, error) {
-	var vs violations
+	var vs apperr.Violations
 	checkOptionsKind(t.Kind(), o, "duration", &vs)
 	f := o.GetDuration().GetFormat()
 	if f == tablev1.DurationFormat_DURATION_FORMAT_UNSPECIFIED {
 		f = tablev1.DurationFormat_DURATION_FORMAT_H_MM
 	}
 	if _, known := tablev1.DurationFormat_name[int32(f)]; !known {
-		vs.add("options.duration.format", "options.enum", "%d is not a duration format", f)
+		vs.Add("options.duration.format", "options.enum", "%d is not a duration format", f)
 	}
-	if err := vs.err(); err != nil {
+	if err := vs.Err(ReasonInvalidOptions); err != nil {
 		return nil, err
 	}
 	return &tablev1.FieldOptions{Kind: &tablev1.FieldOptions_Duration{Duration: &tablev1.DurationOptions{Format: f}}}, nil

@@ -2,7 +2,6 @@ package fieldtype
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/pyairtable/pyairtable/server/apperr"
 )
@@ -64,31 +63,6 @@ func prefixCell(err error, prefix string) error {
 		out.Violations[i] = v
 	}
 	return &out
-}
-
-// violations collects what is wrong with a field's options.
-type violations []apperr.Violation
-
-func (vs *violations) add(path, rule, format string, args ...any) {
-	*vs = append(*vs, apperr.Violation{Path: path, Rule: rule, Message: fmt.Sprintf(format, args...)})
-}
-
-// err returns nil without violations, else one InvalidArgument error that
-// holds them all.
-func (vs violations) err() error {
-	if len(vs) == 0 {
-		return nil
-	}
-	msg := vs[0].Path + ": " + vs[0].Message
-	if len(vs) > 1 {
-		msg += " (and " + strconv.Itoa(len(vs)-1) + " more)"
-	}
-	return &apperr.Error{
-		Kind:       apperr.InvalidArgument,
-		Reason:     ReasonInvalidOptions,
-		Message:    msg,
-		Violations: vs,
-	}
 }
 
 // storedError is the Internal error of a stored value a type cannot read.

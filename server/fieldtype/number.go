@@ -1,6 +1,7 @@
 package fieldtype
 
 import (
+	"github.com/pyairtable/pyairtable/server/apperr"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	tablev1 "github.com/pyairtable/pyairtable/gen/pyairtable/table/v1"
@@ -28,11 +29,11 @@ func (Number) CanBePrimary() bool { return true }
 
 // NormalizeOptions checks the precision (0 to MaxPrecision, default 0).
 func (t Number) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptions, error) {
-	var vs violations
+	var vs apperr.Violations
 	checkOptionsKind(t.Kind(), o, "number", &vs)
 	p := o.GetNumber().GetPrecision()
 	checkPrecision("options.number.precision", p, &vs)
-	if err := vs.err(); err != nil {
+	if err := vs.Err(ReasonInvalidOptions); err != nil {
 		return nil, err
 	}
 	return &tablev1.FieldOptions{Kind: &tablev1.FieldOptions_Number{Number: &tablev1.NumberOptions{Precision: p}}}, nil

@@ -2,6 +2,7 @@ package fieldtype
 
 import (
 	tablev1 "github.com/pyairtable/pyairtable/gen/pyairtable/table/v1"
+	"github.com/pyairtable/pyairtable/server/apperr"
 )
 
 // optionsName is the name of the message set in o's oneof ("number",
@@ -21,24 +22,24 @@ func optionsName(o *tablev1.FieldOptions) string {
 // noOptions is NormalizeOptions for the types that take no options.
 func noOptions(kind tablev1.FieldType, o *tablev1.FieldOptions) (*tablev1.FieldOptions, error) {
 	if name := optionsName(o); name != "" {
-		var vs violations
-		vs.add("options."+name, "options.type", "%s takes no options", aField(kind))
-		return nil, vs.err()
+		var vs apperr.Violations
+		vs.Add("options."+name, "options.type", "%s takes no options", aField(kind))
+		return nil, vs.Err(ReasonInvalidOptions)
 	}
 	return nil, nil
 }
 
 // checkOptionsKind adds a violation when o holds the options of another
 // type than want.
-func checkOptionsKind(kind tablev1.FieldType, o *tablev1.FieldOptions, want string, vs *violations) {
+func checkOptionsKind(kind tablev1.FieldType, o *tablev1.FieldOptions, want string, vs *apperr.Violations) {
 	if name := optionsName(o); name != "" && name != want {
-		vs.add("options."+name, "options.type", "%s takes %q options, not %q", aField(kind), want, name)
+		vs.Add("options."+name, "options.type", "%s takes %q options, not %q", aField(kind), want, name)
 	}
 }
 
 // checkPrecision adds a violation when p is outside 0..MaxPrecision.
-func checkPrecision(path string, p int32, vs *violations) {
+func checkPrecision(path string, p int32, vs *apperr.Violations) {
 	if p < 0 || p > MaxPrecision {
-		vs.add(path, "options.precision", "must be from 0 to %d, not %d", MaxPrecision, p)
+		vs.Add(path, "options.precision", "must be from 0 to %d, not %d", MaxPrecision, p)
 	}
 }

@@ -1,6 +1,7 @@
 package fieldtype
 
 import (
+	"github.com/pyairtable/pyairtable/server/apperr"
 	"strings"
 
 	"google.golang.org/protobuf/types/known/structpb"
@@ -31,11 +32,11 @@ func (Percent) CanBePrimary() bool { return true }
 // NormalizeOptions checks the precision of the percentage (0 to
 // MaxPrecision, default 0).
 func (t Percent) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptions, error) {
-	var vs violations
+	var vs apperr.Violations
 	checkOptionsKind(t.Kind(), o, "percent", &vs)
 	p := o.GetPercent().GetPrecision()
 	checkPrecision("options.percent.precision", p, &vs)
-	if err := vs.err(); err != nil {
+	if err := vs.Err(ReasonInvalidOptions); err != nil {
 		return nil, err
 	}
 	return &tablev1.FieldOptions{Kind: &tablev1.FieldOptions_Percent{Percent: &tablev1.PercentOptions{Precision: p}}}, nil

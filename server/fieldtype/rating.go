@@ -1,6 +1,7 @@
 package fieldtype
 
 import (
+	"github.com/pyairtable/pyairtable/server/apperr"
 	"math"
 	"strconv"
 	"strings"
@@ -36,16 +37,16 @@ func (Rating) CanBePrimary() bool { return true }
 // NormalizeOptions checks the maximum (1 to MaxRating; 0 becomes
 // DefaultRatingMax).
 func (t Rating) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptions, error) {
-	var vs violations
+	var vs apperr.Violations
 	checkOptionsKind(t.Kind(), o, "rating", &vs)
 	most := o.GetRating().GetMax()
 	if most == 0 {
 		most = DefaultRatingMax
 	}
 	if most < 1 || most > MaxRating {
-		vs.add("options.rating.max", "options.rating.max", "must be from 1 to %d, not %d", MaxRating, most)
+		vs.Add("options.rating.max", "options.rating.max", "must be from 1 to %d, not %d", MaxRating, most)
 	}
-	if err := vs.err(); err != nil {
+	if err := vs.Err(ReasonInvalidOptions); err != nil {
 		return nil, err
 	}
 	return &tablev1.FieldOptions{Kind: &tablev1.FieldOptions_Rating{Rating: &tablev1.RatingOptions{Max: most}}}, nil

@@ -203,7 +203,7 @@ type checker struct {
 	byID       map[string]*schema.Field
 	byName     map[string]*schema.Field
 	lenient    bool
-	violations []apperr.Violation
+	violations apperr.Violations
 	stale      []string
 	conditions int
 }
@@ -228,7 +228,7 @@ func (c *checker) field(ref string) *schema.Field {
 }
 
 func (c *checker) add(path, rule, format string, args ...any) {
-	c.violations = append(c.violations, apperr.Violation{Path: path, Rule: rule, Message: fmt.Sprintf(format, args...)})
+	c.violations.Add(path, rule, format, args...)
 }
 
 func (c *checker) markStale(id string) {
@@ -241,20 +241,7 @@ func (c *checker) markStale(id string) {
 }
 
 func (c *checker) err(reason string) error {
-	return invalid(reason, c.violations)
-}
-
-// invalid is the InvalidArgument error holding the violations; nil without
-// any.
-func invalid(reason string, vs []apperr.Violation) error {
-	if len(vs) == 0 {
-		return nil
-	}
-	msg := vs[0].Path + ": " + vs[0].Message
-	if len(vs) > 1 {
-		msg += " (and " + strconv.Itoa(len(vs)-1) + " more)"
-	}
-	return &apperr.Error{Kind: apperr.InvalidArgument, Reason: reason, Message: msg, Violations: vs}
+	return c.violations.Err(reason)
 }
 
 // node checks one filter node at path, depth levels deep. It returns nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,8 +110,6 @@ func typeName(k tablev1.FieldType) string {
 	return strings.ToLower(strings.ReplaceAll(strings.TrimPrefix(k.String(), "FIELD_TYPE_"), "_", " "))
 }
 
-func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
-
 // liveTable loads a table in use with its current fields, for a write. On
 // PostgreSQL the table's row is locked until the transaction ends, so a
 // concurrent schema change waits (SQLite transactions hold the write lock).
@@ -163,7 +160,7 @@ type checked struct {
 // current fields, all at once: every problem is reported. Only the parts
 // whose flag is set are checked and encoded.
 func check(kind tablev1.ViewKind, name *string, p Patch, fields []*schema.Field) (checked, error) {
-	var vs violations
+	var vs apperr.Violations
 	reason := ""
 	merge := func(err error) {
 		if e, ok := apperr.As(err); ok && e.Kind == apperr.InvalidArgument {
@@ -176,9 +173,9 @@ func check(kind tablev1.ViewKind, name *string, p Patch, fields []*schema.Field)
 	if name != nil {
 		switch n := utf8.RuneCountInString(strings.TrimSpace(*name)); {
 		case n == 0:
-			vs.add("name", "view.name.required", "must not be blank")
+			vs.Add("name", "view.name.required", "must not be blank")
 		case n > MaxNameLength:
-			vs.add("name", "view.name.max_len", "must be at most %d characters, not %d", MaxNameLength, n)
+			vs.Add("name", "view.name.max_len", "must be at most %d characters, not %d", MaxNameLength, n)
 		}
 	}
 	var out checked
@@ -218,7 +215,7 @@ func check(kind tablev1.ViewKind, name *string, p Patch, fields []*schema.Field)
 		}
 	}
 	if len(vs) > 0 {
-		e := vs.err().(*apperr.Error)
+		e := vs.Err(ReasonInvalidView).(*apperr.Error)
 		e.Reason = reason
 		return out, e
 	}
@@ -227,20 +224,20 @@ func check(kind tablev1.ViewKind, name *string, p Patch, fields []*schema.Field)
 
 // checkVisible checks visible field ids: current fields, each once, at
 // most MaxVisibleFields.
-func checkVisible(idList []string, fields []*schema.Field, vs *violations) (string, error) {
+func checkVisible(idList []string, fields []*schema.Field, vs *apperr.Violations) (string, error) {
 	if len(idList) > MaxVisibleFields {
-		vs.add("visible_field_ids", "view.visible_field_ids.max_items", "lists %d fields; at most %d", len(idList), MaxVisibleFields)
+		vs.Add("visible_field_ids", "view.visible_field_ids.max_items", "lists %d fields; at most %d", len(idList), MaxVisibleFields)
 		return "", nil
 	}
 	seen := map[string]int{}
 	for i, id := range idList {
 		path := "visible_field_ids[" + strconv.Itoa(i) + "]"
 		if !slices.ContainsFunc(fields, func(f *schema.Field) bool { return f.ID == id }) {
-			vs.add(path, "view.visible_field_ids.exists", "no field %s in the table", strconv.Quote(id))
+			vs.Add(path, "view.visible_field_ids.exists", "no field %s in the table", strconv.Quote(id))
 			continue
 		}
 		if j, dup := seen[id]; dup {
-			vs.add(path, "view.visible_field_ids.unique", "lists %s again (visible_field_ids[%d] does)", id, j)
+			vs.Add(path, "view.visible_field_ids.unique", "lists %s again (visible_field_ids[%d] does)", id, j)
 			continue
 		}
 		seen[id] = i

@@ -58,14 +58,14 @@ var settingsOf = map[tablev1.ViewKind]string{
 
 // checkSettings checks settings against the view's kind and the table's
 // current fields, adding violations at request paths ("kanban.group_field_id").
-func checkSettings(kind tablev1.ViewKind, s Settings, fields []*schema.Field, vs *violations) Settings {
+func checkSettings(kind tablev1.ViewKind, s Settings, fields []*schema.Field, vs *apperr.Violations) Settings {
 	want := settingsOf[kind]
 	for _, name := range s.set() {
 		if name != want {
 			if want == "" {
-				vs.add(name, "view.settings.kind", "a %s view has no settings", kindName(kind))
+				vs.Add(name, "view.settings.kind", "a %s view has no settings", kindName(kind))
 			} else {
-				vs.add(name, "view.settings.kind", "a %s view takes %s settings, not %s settings", kindName(kind), want, name)
+				vs.Add(name, "view.settings.kind", "a %s view takes %s settings, not %s settings", kindName(kind), want, name)
 			}
 		}
 	}
@@ -78,13 +78,13 @@ func checkSettings(kind tablev1.ViewKind, s Settings, fields []*schema.Field, vs
 	field := func(path, id string, required bool, what string, kinds ...tablev1.FieldType) {
 		if id == "" {
 			if required {
-				vs.add(path, "view.settings.field.required", "is required: %s", what)
+				vs.Add(path, "view.settings.field.required", "is required: %s", what)
 			}
 			return
 		}
 		f := byID[id]
 		if f == nil {
-			vs.add(path, "view.settings.field.exists", "no field %s in the table", strconv.Quote(id))
+			vs.Add(path, "view.settings.field.exists", "no field %s in the table", strconv.Quote(id))
 			return
 		}
 		for _, k := range kinds {
@@ -92,13 +92,13 @@ func checkSettings(kind tablev1.ViewKind, s Settings, fields []*schema.Field, vs
 				return
 			}
 		}
-		vs.add(path, "view.settings.field.type", "must be %s; %s is a %s field", what, strconv.Quote(f.Name), typeName(f.Kind()))
+		vs.Add(path, "view.settings.field.type", "must be %s; %s is a %s field", what, strconv.Quote(f.Name), typeName(f.Kind()))
 	}
 	out := Settings{}
 	switch kind {
 	case tablev1.ViewKind_VIEW_KIND_KANBAN:
 		if s.Kanban == nil {
-			vs.add("kanban", "view.settings.required", "a kanban view needs kanban settings: group_field_id, a single select field whose choices make the stacks")
+			vs.Add("kanban", "view.settings.required", "a kanban view needs kanban settings: group_field_id, a single select field whose choices make the stacks")
 			return out
 		}
 		field("kanban.group_field_id", s.Kanban.GetGroupFieldId(), true, "a single select field",
@@ -106,14 +106,14 @@ func checkSettings(kind tablev1.ViewKind, s Settings, fields []*schema.Field, vs
 		out.Kanban = proto.Clone(s.Kanban).(*tablev1.KanbanSettings)
 	case tablev1.ViewKind_VIEW_KIND_CALENDAR:
 		if s.Calendar == nil {
-			vs.add("calendar", "view.settings.required", "a calendar view needs calendar settings: date_field_id, a date or date-time field")
+			vs.Add("calendar", "view.settings.required", "a calendar view needs calendar settings: date_field_id, a date or date-time field")
 			return out
 		}
 		dates := []tablev1.FieldType{tablev1.FieldType_FIELD_TYPE_DATE, tablev1.FieldType_FIELD_TYPE_DATE_TIME}
 		field("calendar.date_field_id", s.Calendar.GetDateFieldId(), true, "a date or date-time field", dates...)
 		field("calendar.end_date_field_id", s.Calendar.GetEndDateFieldId(), false, "a date or date-time field", dates...)
 		if end := s.Calendar.GetEndDateFieldId(); end != "" && end == s.Calendar.GetDateFieldId() {
-			vs.add("calendar.end_date_field_id", "view.settings.end_date", "must differ from date_field_id (leave it empty for one-day records)")
+			vs.Add("calendar.end_date_field_id", "view.settings.end_date", "must differ from date_field_id (leave it empty for one-day records)")
 		}
 		out.Calendar = proto.Clone(s.Calendar).(*tablev1.CalendarSettings)
 	case tablev1.ViewKind_VIEW_KIND_GALLERY:
@@ -169,24 +169,4 @@ func resolveSettings(kind tablev1.ViewKind, s Settings, fields []*schema.Field, 
 		}}
 	}
 	return Settings{}
-}
-
-// violations collects what is wrong with a view.
-type violations []apperr.Violation
-
-func (vs *violations) add(path, rule, format string, args ...any) {
-	*vs = append(*vs, apperr.Violation{Path: path, Rule: rule, Message: sprintf(format, args...)})
-}
-
-// err returns nil without violations, else one InvalidArgument error,
-// reason INVALID_VIEW, holding them all.
-func (vs violations) err() error {
-	if len(vs) == 0 {
-		return nil
-	}
-	msg := vs[0].Path + ": " + vs[0].Message
-	if len(vs) > 1 {
-		msg += " (and " + strconv.Itoa(len(vs)-1) + " more)"
-	}
-	return &apperr.Error{Kind: apperr.InvalidArgument, Reason: ReasonInvalidView, Message: msg, Violations: vs}
 }
