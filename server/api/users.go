@@ -23,10 +23,7 @@ type userHandler struct {
 // (through workspaces or bases); nil when they are not limited.
 func reach(ctx context.Context, policy *access.Policy, who *access.Principal) ([]string, error) {
 	if len(who.BaseIDs) == 0 {
-		if len(who.WorkspaceIDs) == 0 {
-			return nil, nil
-		}
-		return who.WorkspaceIDs, nil
+		return who.WorkspaceIDs, nil // stored lists read back nil when empty
 	}
 	return policy.BaseReach(ctx, who)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/pyairtable/pyairtable/server/apperr"
 	"github.com/pyairtable/pyairtable/server/ids"
 	"github.com/pyairtable/pyairtable/server/pagetoken"
+	"github.com/pyairtable/pyairtable/server/storage"
 )
 
 // secretLength is the number of random characters after the dot: about 238
@@ -260,10 +261,10 @@ func (s *Service) InvalidateUser(ctx context.Context, db bun.IDB, userID string)
 	return bumpEpoch(ctx, db)
 }
 
-func sorted(in []string) StringList {
+func sorted(in []string) storage.StringList {
 	out := slices.Clone(in)
 	slices.Sort(out)
-	return StringList(slices.Compact(out))
+	return storage.StringList(slices.Compact(out))
 }
 
 func utc(t *time.Time) *time.Time {

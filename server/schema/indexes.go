@@ -3,10 +3,7 @@ package schema
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -30,37 +27,17 @@ const (
 // MaxIndexes is the most indexes a table may have, unique fields' included.
 const MaxIndexes = 64
 
-// IDList is a list of ids stored as a JSON array.
-type IDList []string
-
-// Value encodes the list.
-func (l IDList) Value() (driver.Value, error) {
-	b, err := json.Marshal([]string(l))
-	return string(b), err
-}
-
-// Scan decodes the list.
-func (l *IDList) Scan(src any) error {
-	switch v := src.(type) {
-	case string:
-		return json.Unmarshal([]byte(v), (*[]string)(l))
-	case []byte:
-		return json.Unmarshal(v, (*[]string)(l))
-	}
-	return fmt.Errorf("scan %T into IDList", src)
-}
-
 // Index is a stored index of a table.
 type Index struct {
 	bun.BaseModel `bun:"table:table_indexes"`
 
-	ID           string    `bun:"id,pk"`
-	TableID      string    `bun:"table_id"`
-	FieldIDs     IDList    `bun:"field_ids,type:text"`
-	Unique       bool      `bun:"is_unique"`
-	PhysicalName string    `bun:"physical_name"`
-	State        string    `bun:"state"`
-	CreatedAt    time.Time `bun:"created_at"`
+	ID           string             `bun:"id,pk"`
+	TableID      string             `bun:"table_id"`
+	FieldIDs     storage.StringList `bun:"field_ids,type:text"`
+	Unique       bool               `bun:"is_unique"`
+	PhysicalName string             `bun:"physical_name"`
+	State        string             `bun:"state"`
+	CreatedAt    time.Time          `bun:"created_at"`
 }
 
 // uniqueTypes can be unique: one comparable value per cell.
@@ -234,7 +211,7 @@ func (s *Service) setUnique(ctx context.Context, tx bun.IDB, base *Base, t *Tabl
 			}
 		}
 	}
-	idx := &Index{ID: ids.New(ids.Index), TableID: t.ID, FieldIDs: IDList{f.ID}, Unique: true, State: IndexBuilding, CreatedAt: s.now()}
+	idx := &Index{ID: ids.New(ids.Index), TableID: t.ID, FieldIDs: storage.StringList{f.ID}, Unique: true, State: IndexBuilding, CreatedAt: s.now()}
 	_, op, err := s.addIndex(ctx, tx, t, idx, operation.KindEnableUnique, f.ID, userID)
 	return op, err
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/pyairtable/pyairtable/server/apperr"
 	"github.com/pyairtable/pyairtable/server/fieldtype"
 	"github.com/pyairtable/pyairtable/server/ids"
+	"github.com/pyairtable/pyairtable/server/storage"
 )
 
 // UnconvertedCell is a cell written after a version that a rollback could
@@ -266,7 +267,7 @@ func (s *Service) restoreUnique(ctx context.Context, tx bun.IDB, base *Base, t *
 			if err := s.checkDuplicates(ctx, tx, t, phys, f.ID); err != nil {
 				return err
 			}
-			idx := &Index{ID: ids.New(ids.Index), TableID: t.ID, FieldIDs: IDList{f.ID}, Unique: true, State: IndexReady, CreatedAt: s.now()}
+			idx := &Index{ID: ids.New(ids.Index), TableID: t.ID, FieldIDs: storage.StringList{f.ID}, Unique: true, State: IndexReady, CreatedAt: s.now()}
 			idx.PhysicalName = "ix_" + strings.ToLower(idx.ID)
 			if _, err := tx.ExecContext(ctx, "CREATE UNIQUE INDEX "+quote(idx.PhysicalName)+" ON "+phys+
 				" ("+quote(sourceColumn(f))+") WHERE deleted_at IS NULL"); err != nil {

@@ -98,8 +98,10 @@ func openSQLite(rawURL string) (*DB, error) {
 	// WAL lets readers run beside the writer; write transactions take the
 	// write lock when they begin (IMMEDIATE), so concurrent writers wait for
 	// each other (busy_timeout) instead of failing with SQLITE_BUSY later.
-	q.Add("_pragma", "journal_mode(WAL)")
+	// busy_timeout first: switching to WAL takes a lock, and a server
+	// starting beside another must wait for it rather than fail.
 	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Set("_txlock", "immediate")
