@@ -11,12 +11,17 @@ import (
 	"github.com/pyairtable/pyairtable/server/storage"
 )
 
-// bumpEpoch records a change to credentials (see storage.BumpEpoch).
-func bumpEpoch(ctx context.Context, tx bun.IDB) error {
-	if err := storage.BumpEpoch(ctx, tx); err != nil {
-		return apperr.Wrap(err, "record credentials change")
+// forget drops cached credentials everywhere, inside the transaction that
+// changes them: the cache keeps tombstones, so a server that reads the old
+// rows before the commit cannot put them back; and the cache epoch moves
+// for servers without Redis (see storage.BumpEpoch).
+func (s *Service) forget(ctx context.Context, tx bun.IDB, keys ...string) error {
+	if len(keys) > 0 {
+		if err := s.cache.Invalidate(ctx, keys...); err != nil {
+			return apperr.Wrap(err, "invalidate credentials cache")
+		}
 	}
-	return nil
+	return apperr.Wrap(storage.BumpEpoch(ctx, tx), "record credentials change")
 }
 
 // lockActiveUser locks the user's row until tx ends (PostgreSQL; SQLite

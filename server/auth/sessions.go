@@ -234,10 +234,7 @@ func (s *Service) RevokeSession(ctx context.Context, tx bun.IDB, userID, id stri
 	if _, err := tx.NewUpdate().Model(sess).Column("revoked_at").WherePK().Exec(ctx); err != nil {
 		return nil, apperr.Wrap(err, "end session")
 	}
-	if err := s.cache.Invalidate(ctx, sessionKey(id)); err != nil {
-		return nil, apperr.Wrap(err, "invalidate session cache")
-	}
-	return sess, bumpEpoch(ctx, tx)
+	return sess, s.forget(ctx, tx, sessionKey(id))
 }
 
 // RevokeAllSessions ends every session of the user except keep (when not
@@ -262,10 +259,7 @@ func (s *Service) RevokeAllSessions(ctx context.Context, tx bun.IDB, userID, kee
 	for i, id := range idList {
 		keys[i] = sessionKey(id)
 	}
-	if err := s.cache.Invalidate(ctx, keys...); err != nil {
-		return 0, apperr.Wrap(err, "invalidate session cache")
-	}
-	return len(idList), bumpEpoch(ctx, tx)
+	return len(idList), s.forget(ctx, tx, keys...)
 }
 
 // simpleContentTypes are the request types a cross-site HTML form can send

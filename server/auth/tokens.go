@@ -228,12 +228,7 @@ func (s *Service) RevokeToken(ctx context.Context, tx bun.IDB, who *access.Princ
 	if _, err := tx.NewUpdate().Model(t).Column("revoked_at").WherePK().Exec(ctx); err != nil {
 		return nil, apperr.Wrap(err, "revoke token")
 	}
-	// The cache keeps a tombstone, so a server that reads the row before this
-	// transaction commits cannot put the old entry back.
-	if err := s.cache.Invalidate(ctx, cacheKey(tokenID)); err != nil {
-		return nil, apperr.Wrap(err, "invalidate token cache")
-	}
-	return t, bumpEpoch(ctx, tx)
+	return t, s.forget(ctx, tx, cacheKey(tokenID))
 }
 
 // InvalidateUser drops every cached token and session of a user, after a change to the
@@ -253,12 +248,7 @@ func (s *Service) InvalidateUser(ctx context.Context, db bun.IDB, userID string)
 	for _, id := range sessionIDs {
 		keys = append(keys, sessionKey(id))
 	}
-	if len(keys) > 0 {
-		if err := s.cache.Invalidate(ctx, keys...); err != nil {
-			return err
-		}
-	}
-	return bumpEpoch(ctx, db)
+	return s.forget(ctx, db, keys...)
 }
 
 func sorted(in []string) storage.StringList {

@@ -28,11 +28,6 @@ func (s *Service) SetCache(c Cache) { s.cache = c }
 
 func schemaKey(tableID string) string { return "tbl:" + tableID }
 
-type cachedTable struct {
-	Table  *Table   `json:"t"`
-	Fields []*Field `json:"f"`
-}
-
 // Table returns a table with its fields like GetTable, served from the
 // cache when it holds the table: the read every request about a table
 // makes.
@@ -42,17 +37,16 @@ func (s *Service) Table(ctx context.Context, id string) (*Table, error) {
 	}
 	key := schemaKey(id)
 	if raw, ok, err := s.cache.Get(ctx, key); err == nil && ok {
-		var c cachedTable
-		if json.Unmarshal(raw, &c) == nil && c.Table != nil {
-			c.Table.Fields = c.Fields
-			return c.Table, nil
+		var t Table
+		if json.Unmarshal(raw, &t) == nil && t.ID == id {
+			return &t, nil
 		}
 	}
 	t, err := s.GetTable(ctx, s.db, id)
 	if err != nil {
 		return nil, err
 	}
-	if raw, err := json.Marshal(cachedTable{Table: t, Fields: t.Fields}); err == nil {
+	if raw, err := json.Marshal(t); err == nil {
 		if err := s.cache.Fill(ctx, key, raw, schemaTTL); err != nil {
 			slog.WarnContext(ctx, "schema cache fill failed", "err", err)
 		}

@@ -15,32 +15,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
-
-	"github.com/pyairtable/pyairtable/server/storage"
 )
-
-// Migration creates the views table. Its SQL is the step the metadata
-// schema (storage.Metadata) carries under the same ID; a test keeps the
-// two equal.
-var Migration = storage.Migration{ID: "0007_views", SQL: `
-CREATE TABLE views (
-	id TEXT PRIMARY KEY,
-	table_id TEXT NOT NULL REFERENCES user_tables (id) ON DELETE CASCADE,
-	name TEXT NOT NULL,
-	name_key TEXT NOT NULL,
-	kind TEXT NOT NULL,
-	filter TEXT NOT NULL DEFAULT '',
-	sorts TEXT NOT NULL DEFAULT '[]',
-	visible_field_ids TEXT NOT NULL DEFAULT '[]',
-	settings TEXT NOT NULL DEFAULT '{}',
-	position INTEGER NOT NULL,
-	created_by TEXT NOT NULL DEFAULT '',
-	created_at {{ts}} NOT NULL,
-	updated_at {{ts}} NOT NULL
-);
-CREATE UNIQUE INDEX views_name_key ON views (table_id, name_key);
-CREATE INDEX views_table_idx ON views (table_id, position, id)
-`}
 
 // View is a stored view. Filter, Sorts and Settings hold the contract's
 // JSON form (protojson) with fields named by id; VisibleFieldIDs a JSON

@@ -36,10 +36,6 @@ type fixture struct {
 
 func start(t *testing.T, db *storage.DB) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	if err := db.Migrate(ctx, []storage.Migration{view.Migration}); err != nil {
-		t.Fatal(err)
-	}
 	pages := pagetoken.New([]byte("test key"))
 	f := &fixture{db: db, schema: schema.NewService(db, pages, 7*24*time.Hour), fields: map[string]*schema.Field{}}
 	f.views = view.NewService(db, pages, f.schema)
@@ -537,17 +533,4 @@ func TestViewWritesNeedALiveTable(t *testing.T) {
 			t.Fatalf("%d views outlived their table", n)
 		}
 	})
-}
-
-// TestMigrationMatchesMetadata: once the metadata schema carries the views
-// step, it is this one.
-func TestMigrationMatchesMetadata(t *testing.T) {
-	for _, m := range storage.Metadata {
-		if m.ID == view.Migration.ID && m.SQL != view.Migration.SQL {
-			t.Fatalf("storage.Metadata's %s differs from view.Migration", m.ID)
-		}
-		if m.ID != view.Migration.ID && strings.Contains(m.SQL, "CREATE TABLE views") {
-			t.Fatalf("storage.Metadata creates the views table in %s, not %s", m.ID, view.Migration.ID)
-		}
-	}
 }
