@@ -39,16 +39,9 @@ func (t Email) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptions,
 // spaces. With typecast, a named address such as "Ada <ada@example.com>"
 // gives its address.
 func (Email) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if IsEmpty(v) {
-		return nil, nil
-	}
-	s, err := textInput(v, typecast)
-	if err != nil {
+	s, empty, err := trimmedInput(v, typecast)
+	if err != nil || empty {
 		return nil, err
-	}
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, nil
 	}
 	addr, err := parseEmail(s, typecast)
 	if err != nil {

@@ -37,16 +37,9 @@ func (t PhoneNumber) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOp
 // one digit, stored as written without surrounding spaces. With typecast, a
 // number is taken as its digits.
 func (PhoneNumber) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if IsEmpty(v) {
-		return nil, nil
-	}
-	s, err := textInput(v, typecast)
-	if err != nil {
+	s, empty, err := trimmedInput(v, typecast)
+	if err != nil || empty {
 		return nil, err
-	}
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, nil
 	}
 	digit := false
 	for _, r := range s {

@@ -170,3 +170,17 @@ func (LongText) Cell(_ *tablev1.FieldOptions, stored any) (*structpb.Value, erro
 
 // Text returns the text.
 func (LongText) Text(_ *tablev1.FieldOptions, stored any) string { return textText(stored) }
+
+// trimmedInput reads a text-like input value without surrounding spaces;
+// empty reports an empty cell.
+func trimmedInput(v *structpb.Value, typecast bool) (s string, empty bool, err error) {
+	if IsEmpty(v) {
+		return "", true, nil
+	}
+	s, err = textInput(v, typecast)
+	if err != nil {
+		return "", false, err
+	}
+	s = strings.TrimSpace(s)
+	return s, s == "", nil
+}

@@ -39,16 +39,9 @@ func (t URL) NormalizeOptions(o *tablev1.FieldOptions) (*tablev1.FieldOptions, e
 // MaxTextLength characters, without surrounding spaces. With typecast, a
 // bare host name such as "example.com/page" gets "https://" in front.
 func (URL) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast bool, _ Env) (any, error) {
-	if IsEmpty(v) {
-		return nil, nil
-	}
-	s, err := textInput(v, typecast)
-	if err != nil {
+	s, empty, err := trimmedInput(v, typecast)
+	if err != nil || empty {
 		return nil, err
-	}
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return nil, nil
 	}
 	if typecast && !strings.Contains(s, "://") && looksLikeHost(s) {
 		s = "https://" + s
