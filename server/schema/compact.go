@@ -166,7 +166,7 @@ func (s *Service) compact(ctx context.Context, tx bun.IDB, base *Base, t *Table)
 		var idxCols []string
 		for _, id := range idx.FieldIDs {
 			if f := t.field(id); f != nil {
-				idxCols = append(idxCols, quote(sourceColumn(f)))
+				idxCols = append(idxCols, quote(SourceColumn(f)))
 			}
 		}
 		unique := ""

@@ -16,9 +16,9 @@ import (
 // convertBatch is how many rows a conversion reads at a time.
 const convertBatch = 1000
 
-// sourceColumn is where a field's values are read: its column, or for a
-// computed field the record's system column.
-func sourceColumn(f *Field) string {
+// SourceColumn is the column a field's cells are read from: its own column,
+// or the system column a computed field reads.
+func SourceColumn(f *Field) string {
 	switch f.Kind() {
 	case tablev1.FieldType_FIELD_TYPE_AUTO_NUMBER:
 		return "seq"
@@ -101,7 +101,7 @@ func (s *Service) retype(ctx context.Context, tx bun.IDB, base *Base, t *Table, 
 		// A large table converts in the background, batch by batch; the
 		// field keeps its type until the operation switches it.
 		op, err := operation.New(ctx, tx, operation.KindConvertField, t.ID, f.ID, "", actor(ctx), conversionPlan{
-			FromType: f.Type, FromOptions: f.Options, FromColumn: f.ColumnName, Source: sourceColumn(f),
+			FromType: f.Type, FromOptions: f.Options, FromColumn: f.ColumnName, Source: SourceColumn(f),
 			ToType: newKind.String(), ToOptions: encodeOptions(newOpts), ToColumn: newCol, Since: s.now(),
 		})
 		if err != nil {
@@ -111,8 +111,8 @@ func (s *Service) retype(ctx context.Context, tx bun.IDB, base *Base, t *Table, 
 		return nil
 	}
 	conv := &cellConverter{from: oldTyp, fromOpts: oldOpts, to: newTyp, toOpts: newOpts,
-		env: fieldtype.Env{ResolveUser: s.memberResolver(ctx, tx, base.WorkspaceID), Now: time.Now}}
-	if err := conv.run(ctx, tx, phys, sourceColumn(f), newCol, "", nil); err != nil {
+		env: fieldtype.Env{ResolveUser: s.MemberResolver(ctx, tx, base.WorkspaceID), Now: time.Now}}
+	if err := conv.run(ctx, tx, phys, SourceColumn(f), newCol, "", nil); err != nil {
 		return err
 	}
 	change.Converted, change.Cleared = conv.converted, conv.cleared
@@ -182,8 +182,8 @@ func (c *cellConverter) one(ctx context.Context, db bun.IDB, phys, dst string, s
 	return nil
 }
 
-// memberResolver finds a member of the workspace by user id or email.
-func (s *Service) memberResolver(ctx context.Context, db bun.IDB, workspaceID string) func(string) (string, bool) {
+// MemberResolver finds a member of the workspace by user id or email.
+func (s *Service) MemberResolver(ctx context.Context, db bun.IDB, workspaceID string) func(string) (string, bool) {
 	return func(idOrEmail string) (string, bool) {
 		var id string
 		err := db.NewSelect().TableExpr("members AS m").Column("m.user_id").

@@ -163,7 +163,7 @@ func (s *Service) planConverter(ctx context.Context, db bun.IDB, base *Base, pla
 		return nil, apperr.New(apperr.Internal, "INTERNAL", "conversion plan names unknown types")
 	}
 	return &cellConverter{from: fromTyp, fromOpts: fromOpts, to: toTyp, toOpts: toOpts,
-		env: fieldtype.Env{ResolveUser: s.memberResolver(ctx, db, base.WorkspaceID), Now: time.Now}}, nil
+		env: fieldtype.Env{ResolveUser: s.MemberResolver(ctx, db, base.WorkspaceID), Now: time.Now}}, nil
 }
 
 // columnInUse reports whether a live field uses the column.

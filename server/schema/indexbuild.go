@@ -36,7 +36,7 @@ func (s *Service) BuildIndex(ctx context.Context, op *operation.Operation) error
 		if f == nil {
 			return s.failIndex(ctx, idx, apperr.New(apperr.FailedPrecondition, "FIELD_DELETED", "field %s of the index was deleted", id))
 		}
-		cols = append(cols, quote(sourceColumn(f)))
+		cols = append(cols, quote(SourceColumn(f)))
 	}
 	phys := qualified(s.db.Engine, base, t)
 	if idx.Unique {
@@ -158,7 +158,7 @@ func (s *Service) pgIndexState(ctx context.Context, base *Base, idx *Index) (val
 // up to ten of them.
 func (s *Service) checkDuplicates(ctx context.Context, db bun.IDB, t *Table, phys, fieldID string) error {
 	f := t.field(fieldID)
-	col := quote(sourceColumn(f))
+	col := quote(SourceColumn(f))
 	var dups []struct {
 		V any   `bun:"v"`
 		N int64 `bun:"n"`

@@ -47,6 +47,9 @@ type Table struct {
 
 	// Fields in display order (not stored in this row).
 	Fields []*Field `bun:"-"`
+	// BaseSchema is the base's PostgreSQL schema (not stored in this row;
+	// empty on SQLite), for Qualified.
+	BaseSchema string `bun:"-"`
 }
 
 // Field is a stored field.

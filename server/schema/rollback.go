@@ -179,7 +179,7 @@ func (s *Service) RollbackTable(ctx context.Context, tx bun.IDB, tableID, versio
 				cols = nil
 				break
 			}
-			cols = append(cols, quote(sourceColumn(f)))
+			cols = append(cols, quote(SourceColumn(f)))
 		}
 		if cols == nil || idx.State != IndexReady {
 			if err := s.dropIndex(ctx, tx, base, idx); err != nil {
@@ -270,7 +270,7 @@ func (s *Service) restoreUnique(ctx context.Context, tx bun.IDB, base *Base, t *
 			idx := &Index{ID: ids.New(ids.Index), TableID: t.ID, FieldIDs: storage.StringList{f.ID}, Unique: true, State: IndexReady, CreatedAt: s.now()}
 			idx.PhysicalName = "ix_" + strings.ToLower(idx.ID)
 			if _, err := tx.ExecContext(ctx, "CREATE UNIQUE INDEX "+quote(idx.PhysicalName)+" ON "+phys+
-				" ("+quote(sourceColumn(f))+") WHERE deleted_at IS NULL"); err != nil {
+				" ("+quote(SourceColumn(f))+") WHERE deleted_at IS NULL"); err != nil {
 				return apperr.Wrap(err, "build unique index")
 			}
 			if _, err := tx.NewInsert().Model(idx).Exec(ctx); err != nil {

@@ -120,6 +120,11 @@ func (s *Service) GetTable(ctx context.Context, db bun.IDB, id string) (*Table, 
 	if err := s.loadFields(ctx, db, t); err != nil {
 		return nil, err
 	}
+	if s.db.Engine == storage.Postgres {
+		if err := db.NewSelect().Table("bases").Column("physical_schema").Where("id = ?", t.BaseID).Scan(ctx, &t.BaseSchema); err != nil {
+			return nil, apperr.Wrap(err, "load base schema")
+		}
+	}
 	return t, nil
 }
 
