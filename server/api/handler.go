@@ -18,6 +18,7 @@ import (
 	"github.com/rs/cors"
 
 	"github.com/pyairtable/pyairtable/gen/pyairtable/auth/v1/authv1connect"
+	"github.com/pyairtable/pyairtable/gen/pyairtable/data/v1/datav1connect"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/operation/v1/operationv1connect"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/table/v1/tablev1connect"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/user/v1/userv1connect"
@@ -26,6 +27,7 @@ import (
 	"github.com/pyairtable/pyairtable/server/auth"
 	"github.com/pyairtable/pyairtable/server/operation"
 	"github.com/pyairtable/pyairtable/server/pagetoken"
+	"github.com/pyairtable/pyairtable/server/record"
 	"github.com/pyairtable/pyairtable/server/schema"
 	"github.com/pyairtable/pyairtable/server/storage"
 	"github.com/pyairtable/pyairtable/server/view"
@@ -41,6 +43,7 @@ var Services = []string{
 	tablev1connect.TableServiceName,
 	tablev1connect.ViewServiceName,
 	operationv1connect.OperationServiceName,
+	datav1connect.RecordServiceName,
 }
 
 // Deps are what the handlers need.
@@ -52,6 +55,7 @@ type Deps struct {
 	Workspaces *workspace.Service
 	Schema     *schema.Service
 	Views      *view.Service
+	Records    *record.Service
 	Runner     *operation.Runner
 	Pages      *pagetoken.Codec
 	Policy     *access.Policy
@@ -93,6 +97,7 @@ func NewHandler(d Deps) http.Handler {
 	mux.Handle(tablev1connect.NewBaseServiceHandler(&baseHandler{db: d.DB, svc: d.Schema}, opts...))
 	mux.Handle(tablev1connect.NewTableServiceHandler(&tableHandler{db: d.DB, svc: d.Schema, runner: d.Runner, views: d.Views}, opts...))
 	mux.Handle(tablev1connect.NewViewServiceHandler(&viewHandler{db: d.DB, views: d.Views}, opts...))
+	mux.Handle(datav1connect.NewRecordServiceHandler(&recordHandler{db: d.DB, records: d.Records}, opts...))
 	mux.Handle(operationv1connect.NewOperationServiceHandler(&operationHandler{db: d.DB, pages: d.Pages}, opts...))
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(Services...)))
 	reflector := grpcreflect.NewStaticReflector(append(slices.Clone(Services), grpchealth.HealthV1ServiceName)...)

@@ -29,6 +29,7 @@ import (
 	"github.com/pyairtable/pyairtable/server/operation"
 	"github.com/pyairtable/pyairtable/server/pagetoken"
 	"github.com/pyairtable/pyairtable/server/ratelimit"
+	"github.com/pyairtable/pyairtable/server/record"
 	"github.com/pyairtable/pyairtable/server/schema"
 	"github.com/pyairtable/pyairtable/server/signin"
 	"github.com/pyairtable/pyairtable/server/storage"
@@ -52,6 +53,7 @@ type Server struct {
 	Workspaces *workspace.Service
 	Schema     *schema.Service
 	Views      *view.Service
+	Records    *record.Service
 	Runner     *operation.Runner
 	Registry   *prometheus.Registry
 	CacheStats *cache.Metrics
@@ -158,6 +160,7 @@ func (s *Server) build(ctx context.Context) error {
 	s.Schema = schema.NewService(s.DB, pages, cfg.TrashRetention)
 	s.Schema.SetCache(schemaCache)
 	s.Views = view.NewService(s.DB, pages, s.Schema)
+	s.Records = record.NewService(s.DB, s.Schema, s.Views, pages, cfg.RecordTrashRetention)
 	s.Runner = operation.NewRunner(s.DB, s.log)
 	s.Runner.Register(operation.KindBuildIndex, s.Schema.BuildIndex)
 	s.Runner.Register(operation.KindEnableUnique, s.Schema.BuildIndex)
@@ -172,7 +175,7 @@ func (s *Server) build(ctx context.Context) error {
 	}
 	s.handler = api.NewHandler(api.Deps{
 		DB: s.DB, Log: s.log, Registry: s.Registry, Tokens: s.Tokens, Workspaces: s.Workspaces, Schema: s.Schema,
-		Runner: s.Runner, Pages: pages, Views: s.Views,
+		Runner: s.Runner, Pages: pages, Views: s.Views, Records: s.Records,
 		Policy: policy, PerCaller: perCaller, PerAddress: perAddress,
 		CORSOrigins: cfg.CORSOrigins, MaxRequestBytes: cfg.MaxRequestBytes, MaxResponseBytes: cfg.MaxResponseBytes,
 		Mount: flow.Mount,
@@ -233,6 +236,11 @@ func (s *Server) janitor(ctx context.Context) {
 			s.log.Warn("purge deleted bases and tables", "err", err)
 		} else if bases+tables > 0 {
 			s.log.Info("purged deleted bases and tables", "bases", bases, "tables", tables)
+		}
+		if n, err := s.Records.PurgeExpired(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("purge deleted records", "err", err)
+		} else if n > 0 {
+			s.log.Info("purged deleted records", "count", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -45,6 +45,7 @@ type Config struct {
 	OIDCPostLoginURL     string
 	OIDCScopes           []string
 	TrashRetention       time.Duration
+	RecordTrashRetention time.Duration
 	ConversionInlineRows int
 	ColumnBudget         int
 	SessionIdleTimeout   time.Duration
@@ -118,6 +119,7 @@ var Settings = []Setting{
 	{"tls-cert", "PYAIRTABLE_TLS_CERT", "", "PEM certificate file; with --tls-key serves HTTPS (HTTP/2 with ALPN)", str(func(c *Config) *string { return &c.TLSCertFile })},
 	{"tls-key", "PYAIRTABLE_TLS_KEY", "", "PEM private key file for --tls-cert", str(func(c *Config) *string { return &c.TLSKeyFile })},
 	{"trash-retention", "PYAIRTABLE_TRASH_RETENTION", "168h", "how long deleted bases and tables can be restored before they are purged", dur(func(c *Config) *time.Duration { return &c.TrashRetention })},
+	{"record-trash-retention", "PYAIRTABLE_RECORD_TRASH_RETENTION", "168h", "how long deleted records can be restored before they are purged", dur(func(c *Config) *time.Duration { return &c.RecordTrashRetention })},
 	{"conversion-inline-rows", "PYAIRTABLE_CONVERSION_INLINE_ROWS", "10000", "a type change on a table with more records converts its cells in a background operation", num(func(c *Config) *int { return &c.ConversionInlineRows })},
 	{"column-budget", "PYAIRTABLE_COLUMN_BUDGET", "1592", "field columns a table may have, hidden ones included, before it is compacted (PostgreSQL allows 1600 with the system columns)", num(func(c *Config) *int { return &c.ColumnBudget })},
 	{"oidc-issuer", "PYAIRTABLE_OIDC_ISSUER", "", "OpenID Connect issuer URL (discovery at ISSUER/.well-known/openid-configuration); empty: no OIDC sign-in", str(func(c *Config) *string { return &c.OIDCIssuer })},

@@ -16,6 +16,7 @@ import (
 	"github.com/pyairtable/pyairtable/server/pagetoken"
 	"github.com/pyairtable/pyairtable/server/schema"
 	"github.com/pyairtable/pyairtable/server/storage"
+	"github.com/pyairtable/pyairtable/server/view"
 )
 
 // Limits.
@@ -30,6 +31,7 @@ const (
 type Service struct {
 	db      *storage.DB
 	schemas *schema.Service
+	views   *view.Service
 	pages   *pagetoken.Codec
 	trash   time.Duration
 	now     func() time.Time
@@ -37,12 +39,12 @@ type Service struct {
 }
 
 // NewService returns a Service keeping deleted records restorable for
-// trash (DefaultTrash when 0).
-func NewService(db *storage.DB, schemas *schema.Service, pages *pagetoken.Codec, trash time.Duration) *Service {
+// trash (DefaultTrash when 0). views resolves the views lists name.
+func NewService(db *storage.DB, schemas *schema.Service, views *view.Service, pages *pagetoken.Codec, trash time.Duration) *Service {
 	if trash <= 0 {
 		trash = DefaultTrash
 	}
-	return &Service{db: db, schemas: schemas, pages: pages, trash: trash,
+	return &Service{db: db, schemas: schemas, views: views, pages: pages, trash: trash,
 		now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 }
 

@@ -79,7 +79,7 @@ type RecordServiceClient interface {
 	UpdateRecords(context.Context, *connect.Request[v1.UpdateRecordsRequest]) (*connect.Response[v1.UpdateRecordsResponse], error)
 	// DeleteRecords moves 1 to 1000 records to the trash, atomically. They
 	// can be restored with RestoreRecords until they are purged
-	// (PYAIRTABLE_RECORD_TRASH_DAYS, 7 days by default).
+	// (PYAIRTABLE_RECORD_TRASH_RETENTION, 7 days by default).
 	DeleteRecords(context.Context, *connect.Request[v1.DeleteRecordsRequest]) (*connect.Response[v1.DeleteRecordsResponse], error)
 	// RestoreRecords brings 1 to 1000 deleted records back, atomically. A
 	// restore that would give a unique field a value another record holds
@@ -216,7 +216,7 @@ type RecordServiceHandler interface {
 	UpdateRecords(context.Context, *connect.Request[v1.UpdateRecordsRequest]) (*connect.Response[v1.UpdateRecordsResponse], error)
 	// DeleteRecords moves 1 to 1000 records to the trash, atomically. They
 	// can be restored with RestoreRecords until they are purged
-	// (PYAIRTABLE_RECORD_TRASH_DAYS, 7 days by default).
+	// (PYAIRTABLE_RECORD_TRASH_RETENTION, 7 days by default).
 	DeleteRecords(context.Context, *connect.Request[v1.DeleteRecordsRequest]) (*connect.Response[v1.DeleteRecordsResponse], error)
 	// RestoreRecords brings 1 to 1000 deleted records back, atomically. A
 	// restore that would give a unique field a value another record holds

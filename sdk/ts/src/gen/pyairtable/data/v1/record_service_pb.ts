@@ -735,7 +735,7 @@ export const RecordService: GenService<{
   /**
    * DeleteRecords moves 1 to 1000 records to the trash, atomically. They
    * can be restored with RestoreRecords until they are purged
-   * (PYAIRTABLE_RECORD_TRASH_DAYS, 7 days by default).
+   * (PYAIRTABLE_RECORD_TRASH_RETENTION, 7 days by default).
    *
    * @generated from rpc pyairtable.data.v1.RecordService.DeleteRecords
    */
