@@ -10,11 +10,14 @@ import (
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	authv1 "github.com/pyairtable/pyairtable/gen/pyairtable/auth/v1"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/auth/v1/authv1connect"
 	commonv1 "github.com/pyairtable/pyairtable/gen/pyairtable/common/v1"
+	datav1 "github.com/pyairtable/pyairtable/gen/pyairtable/data/v1"
+	"github.com/pyairtable/pyairtable/gen/pyairtable/data/v1/datav1connect"
 	operationv1 "github.com/pyairtable/pyairtable/gen/pyairtable/operation/v1"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/operation/v1/operationv1connect"
 	tablev1 "github.com/pyairtable/pyairtable/gen/pyairtable/table/v1"
@@ -76,6 +79,9 @@ type accFixture struct {
 	field, spareField                       string
 	// view is a grid view of table to read and change; spareView one to delete.
 	view, spareView                string
+	// record is a record of table to read and change; spareRecord one to
+	// delete; trashedRecord one in the trash, to restore.
+	record, spareRecord, trashedRecord string
 	spareIndex, operation, version string
 	// otherBaseOnly is an administrator token limited to otherBase.
 	otherBaseOnly string
@@ -152,6 +158,31 @@ var accCalls = map[string]func(ctx context.Context, c accCaller, f *accFixture) 
 	},
 	tablev1connect.TableServiceUpdateFieldProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
 		return accErr(c.Tables.UpdateField(ctx, connect.NewRequest(&tablev1.UpdateFieldRequest{TableId: f.table, FieldId: f.field, Name: proto.String("Notes 2")})))
+	},
+	datav1connect.RecordServiceCreateRecordsProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Records.CreateRecords(ctx, connect.NewRequest(&datav1.CreateRecordsRequest{TableId: f.table,
+			Records: []*datav1.RecordInput{{Fields: map[string]*structpb.Value{f.field: structpb.NewStringValue("new")}}}})))
+	},
+	datav1connect.RecordServiceGetRecordProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Records.GetRecord(ctx, connect.NewRequest(&datav1.GetRecordRequest{TableId: f.table, RecordId: f.record})))
+	},
+	datav1connect.RecordServiceListRecordsProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Records.ListRecords(ctx, connect.NewRequest(&datav1.ListRecordsRequest{TableId: f.table})))
+	},
+	datav1connect.RecordServiceCountRecordsProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Records.CountRecords(ctx, connect.NewRequest(&datav1.CountRecordsRequest{TableId: f.table})))
+	},
+	datav1connect.RecordServiceUpdateRecordsProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Records.UpdateRecords(ctx, connect.NewRequest(&datav1.UpdateRecordsRequest{TableId: f.table,
+			Records: []*datav1.RecordUpdate{{Id: f.record, Fields: map[string]*structpb.Value{f.field: structpb.NewStringValue("changed")}}}})))
+	},
+	datav1connect.RecordServiceDeleteRecordsProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Records.DeleteRecords(ctx, connect.NewRequest(&datav1.DeleteRecordsRequest{TableId: f.table,
+			Records: []*datav1.RecordRef{{Id: f.spareRecord}}})))
+	},
+	datav1connect.RecordServiceRestoreRecordsProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
+		return accErr(c.Records.RestoreRecords(ctx, connect.NewRequest(&datav1.RestoreRecordsRequest{TableId: f.table,
+			RecordIds: []string{f.trashedRecord}})))
 	},
 	tablev1connect.ViewServiceCreateViewProcedure: func(ctx context.Context, c accCaller, f *accFixture) error {
 		return accErr(c.Views.CreateView(ctx, connect.NewRequest(&tablev1.CreateViewRequest{TableId: f.table, Name: "New view", Kind: tablev1.ViewKind_VIEW_KIND_GRID})))
@@ -776,4 +807,16 @@ func accSchema(t *testing.T, f *accFixture, admin accCaller) {
 		return resp.Msg.GetView().GetId()
 	}
 	f.view, f.spareView = mkView("Grid"), mkView("Spare grid")
+	created, err := admin.Records.CreateRecords(ctx, connect.NewRequest(&datav1.CreateRecordsRequest{TableId: f.table,
+		Records: []*datav1.RecordInput{
+			{Fields: map[string]*structpb.Value{"Name": structpb.NewStringValue("Kept")}},
+			{Fields: map[string]*structpb.Value{"Name": structpb.NewStringValue("Spare")}},
+			{Fields: map[string]*structpb.Value{"Name": structpb.NewStringValue("Trashed")}},
+		}}))
+	servertest.NoErr(t, err)
+	recs := created.Msg.GetRecords()
+	f.record, f.spareRecord, f.trashedRecord = recs[0].GetId(), recs[1].GetId(), recs[2].GetId()
+	_, err = admin.Records.DeleteRecords(ctx, connect.NewRequest(&datav1.DeleteRecordsRequest{TableId: f.table,
+		Records: []*datav1.RecordRef{{Id: f.trashedRecord}}}))
+	servertest.NoErr(t, err)
 }

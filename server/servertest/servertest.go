@@ -20,6 +20,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/pyairtable/pyairtable/gen/pyairtable/auth/v1/authv1connect"
+	"github.com/pyairtable/pyairtable/gen/pyairtable/data/v1/datav1connect"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/operation/v1/operationv1connect"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/table/v1/tablev1connect"
 	"github.com/pyairtable/pyairtable/gen/pyairtable/user/v1/userv1connect"
@@ -224,6 +225,7 @@ type Clients struct {
 	Tables     tablev1connect.TableServiceClient
 	Views      tablev1connect.ViewServiceClient
 	Operations operationv1connect.OperationServiceClient
+	Records    datav1connect.RecordServiceClient
 }
 
 // Clients returns clients speaking the protocol with the token ("" sends
@@ -244,6 +246,7 @@ func NewClients(url string, p Protocol, token string) Clients {
 		Tables:     tablev1connect.NewTableServiceClient(hc, url, opts...),
 		Views:      tablev1connect.NewViewServiceClient(hc, url, opts...),
 		Operations: operationv1connect.NewOperationServiceClient(hc, url, opts...),
+		Records:    datav1connect.NewRecordServiceClient(hc, url, opts...),
 	}
 }
 

@@ -27,6 +27,7 @@ var snapshotQueries = []string{
 	"SELECT id, table_id, field_ids, is_unique, state FROM table_indexes ORDER BY id",
 	"SELECT id, table_id, name, kind, filter, sorts, visible_field_ids, settings, position, updated_at FROM views ORDER BY id",
 	"SELECT id, kind, table_id FROM operations ORDER BY id",
+	"SELECT id, kind, table_id, record_ids FROM change_log ORDER BY id",
 }
 
 // Snapshot returns the content of every metadata table as text, so a test
@@ -56,5 +57,39 @@ func Snapshot(t testing.TB, db *storage.DB) string {
 		}
 		b.WriteString("--\n")
 	}
+	snapshotRecords(t, db, &b)
 	return b.String()
+}
+
+// snapshotRecords adds every user table's records (id, version and
+// whether deleted) to a snapshot.
+func snapshotRecords(t testing.TB, db *storage.DB, b *strings.Builder) {
+	t.Helper()
+	ctx := context.Background()
+	var tables []struct {
+		ID       string `bun:"id"`
+		Schema   string `bun:"physical_schema"`
+		Physical string `bun:"physical_name"`
+	}
+	if err := db.NewSelect().TableExpr("user_tables AS t").Join("JOIN bases AS b ON b.id = t.base_id").
+		ColumnExpr("t.id, b.physical_schema, t.physical_name").OrderExpr("t.id").Scan(ctx, &tables); err != nil {
+		t.Fatalf("snapshot tables: %v", err)
+	}
+	for _, tb := range tables {
+		name := `"` + tb.Physical + `"`
+		if db.Engine == storage.Postgres {
+			name = `"` + tb.Schema + `".` + name
+		}
+		var rows []struct {
+			ID      string `bun:"id"`
+			Version int64  `bun:"version"`
+			Live    bool   `bun:"live"`
+		}
+		if err := db.NewRaw("SELECT id, version, deleted_at IS NULL AS live FROM " + name + " ORDER BY id").Scan(ctx, &rows); err != nil {
+			// A purged table has no physical table any more.
+			fmt.Fprintln(b, tb.ID, "unreadable")
+			continue
+		}
+		fmt.Fprintln(b, tb.ID, rows)
+	}
 }
