@@ -8,6 +8,7 @@ import { BaseService } from "./gen/pyairtable/table/v1/base_service_pb.js";
 import { TableService } from "./gen/pyairtable/table/v1/table_service_pb.js";
 import { ViewService } from "./gen/pyairtable/table/v1/view_service_pb.js";
 import { OperationService } from "./gen/pyairtable/operation/v1/operation_service_pb.js";
+import { RecordService } from "./gen/pyairtable/data/v1/record_service_pb.js";
 
 /**
  * The wire protocol a client speaks. Both work from browsers and from Node:
@@ -57,6 +58,8 @@ export interface PyAirtable {
   readonly views: Client<typeof ViewService>;
   /** pyairtable.operation.v1.OperationService: durable operations. */
   readonly operations: Client<typeof OperationService>;
+  /** pyairtable.data.v1.RecordService: records. */
+  readonly records: Client<typeof RecordService>;
   /** The transport the clients use, for creating further clients. */
   readonly transport: Transport;
 }
@@ -115,6 +118,7 @@ export function createPyAirtable(options: PyAirtableOptions): PyAirtable {
     tables: createClient(TableService, transport),
     views: createClient(ViewService, transport),
     operations: createClient(OperationService, transport),
+    records: createClient(RecordService, transport),
     transport,
   };
 }

@@ -34,6 +34,8 @@ export * from "./gen/pyairtable/table/v1/view_pb.js";
 export * from "./gen/pyairtable/table/v1/view_service_pb.js";
 export * from "./gen/pyairtable/operation/v1/operation_pb.js";
 export * from "./gen/pyairtable/operation/v1/operation_service_pb.js";
+export * from "./gen/pyairtable/data/v1/record_pb.js";
+export * from "./gen/pyairtable/data/v1/record_service_pb.js";
 export {
   FieldPathElementSchema,
   FieldPathSchema,

@@ -4,9 +4,21 @@
 //   PYAIRTABLE_URL=http://127.0.0.1:8080 PYAIRTABLE_TOKEN=pat… npm test
 //
 // server/e2e starts a fresh server and runs this file with both set.
+import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
+import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 
-import { Code, ConnectError, createPyAirtable, errorReason, FieldType, fieldViolations, type Protocol } from "../src/index.js";
+import {
+  Code,
+  ConnectError,
+  createPyAirtable,
+  errorReason,
+  FieldType,
+  fieldViolations,
+  Operator,
+  SortDirection,
+  type Protocol,
+} from "../src/index.js";
 
 function requireEnv(name: string): string {
   const v = process.env[name];
@@ -36,6 +48,16 @@ async function rejection(call: Promise<unknown>): Promise<ConnectError> {
 }
 
 const protocols: Protocol[] = ["grpc-web", "connect"];
+
+/** Turns plain values into record cells. */
+function cells(values: Record<string, JsonValue>): Record<string, Value> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, fromJson(ValueSchema, v)]));
+}
+
+/** Turns record cells into plain values. */
+function plain(fields: Record<string, Value> | undefined): Record<string, JsonValue> {
+  return Object.fromEntries(Object.entries(fields ?? {}).map(([k, v]) => [k, toJson(ValueSchema, v)]));
+}
 
 describe.each(protocols)("over %s", (transport) => {
   const api = createPyAirtable({ baseUrl, token, transport });
@@ -95,6 +117,49 @@ describe.each(protocols)("over %s", (transport) => {
     }
     const { versions } = await api.tables.listTableVersions({ tableId: table?.id ?? "" });
     expect(versions[0]?.summary).toBe("created the table");
+  });
+
+  it("records: create, filter and sort, upsert, delete", async () => {
+    const { workspace } = await api.workspaces.createWorkspace({ name: `records ${transport} ${Date.now()}` });
+    const { base } = await api.bases.createBase({ workspaceId: workspace?.id ?? "", name: "Shop" });
+    const { table } = await api.tables.createTable({
+      baseId: base?.id ?? "",
+      name: "Products",
+      fields: [
+        { name: "Name", type: FieldType.SINGLE_LINE_TEXT },
+        { name: "Price", type: FieldType.NUMBER },
+      ],
+    });
+    const tableId = table?.id ?? "";
+    const { records } = await api.records.createRecords({
+      tableId,
+      records: [{ fields: cells({ Name: "Pen", Price: 2 }) }, { fields: cells({ Name: "Lamp", Price: 30 }) }, { fields: cells({ Name: "Mug", Price: 8 }) }],
+    });
+    expect(records.map((r) => r.id)).toEqual([expect.stringMatching(/^rec/), expect.stringMatching(/^rec/), expect.stringMatching(/^rec/)]);
+    expect(plain(records[0]?.fields)).toEqual({ Name: "Pen", Price: 2 });
+
+    const page = await api.records.listRecords({
+      tableId,
+      filter: { node: { case: "condition", value: { field: "Price", operator: Operator.GREATER_THAN, operand: { case: "value", value: fromJson(ValueSchema, 5) } } } },
+      sorts: [{ field: "Price", direction: SortDirection.DESCENDING }],
+    });
+    expect(page.records.map((r) => plain(r.fields)["Name"])).toEqual(["Lamp", "Mug"]);
+
+    const upsert = await api.records.updateRecords({
+      tableId,
+      mergeFields: ["Name"],
+      records: [{ fields: cells({ Name: "Mug", Price: 9 }) }, { fields: cells({ Name: "Bowl", Price: 12 }) }],
+    });
+    expect(upsert.updatedRecordIds).toEqual([records[2]?.id]);
+    expect(upsert.createdRecordIds).toHaveLength(1);
+
+    const bad = await rejection(api.records.createRecords({ tableId, records: [{ fields: cells({ Name: "Ok" }) }, { fields: cells({ Price: "lots" }) }] }));
+    expect(bad.code, bad.message).toBe(Code.InvalidArgument);
+    expect(fieldViolations(bad).map((v) => v.field)).toContain('records[1].fields["Price"]');
+
+    await api.records.deleteRecords({ tableId, records: [{ id: records[0]?.id ?? "" }] });
+    const { count } = await api.records.countRecords({ tableId });
+    expect(count).toBe(3n);
   });
 
   it("a bad token is UNAUTHENTICATED", async () => {
