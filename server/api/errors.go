@@ -124,6 +124,16 @@ func ParseFieldPath(path string) *validate.FieldPath {
 		}
 		path = path[len(name):]
 		el := &validate.FieldPathElement{FieldName: proto.String(name)}
+		if strings.HasPrefix(path, `["`) {
+			// A quoted key, such as a field name, may hold any character.
+			if q, err := strconv.QuotedPrefix(path[1:]); err == nil && strings.HasPrefix(path[1+len(q):], "]") {
+				key, _ := strconv.Unquote(q)
+				el.Subscript = &validate.FieldPathElement_StringKey{StringKey: key}
+				path = strings.TrimPrefix(path[2+len(q):], ".")
+				fp.Elements = append(fp.Elements, el)
+				continue
+			}
+		}
 		if strings.HasPrefix(path, "[") {
 			end := strings.Index(path, "]")
 			if end < 0 {
