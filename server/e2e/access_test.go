@@ -78,11 +78,11 @@ type accFixture struct {
 	table, spareTable, deletedTable         string
 	field, spareField                       string
 	// view is a grid view of table to read and change; spareView one to delete.
-	view, spareView                string
+	view, spareView string
 	// record is a record of table to read and change; spareRecord one to
 	// delete; trashedRecord one in the trash, to restore.
 	record, spareRecord, trashedRecord string
-	spareIndex, operation, version string
+	spareIndex, operation, version     string
 	// otherBaseOnly is an administrator token limited to otherBase.
 	otherBaseOnly string
 	session       string          // a session of outsider's, to read
