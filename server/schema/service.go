@@ -2,6 +2,7 @@ package schema
 
 import (
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pyairtable/pyairtable/server/ids"
@@ -22,6 +23,7 @@ type Service struct {
 	inlineRows int64
 	runner     *operation.Runner // nil: Purge leaves its operations to the workers
 	budget     int               // field columns per table before compaction
+	links      sync.Map          // base id -> workspace id, table id -> base id (see resolve.go)
 }
 
 // NewService returns a Service keeping deleted bases and tables restorable
