@@ -1,8 +1,6 @@
 package record
 
 import (
-	"context"
-
 	tablev1 "github.com/pyairtable/pyairtable/gen/pyairtable/table/v1"
 )
 
@@ -35,21 +33,4 @@ type Page struct {
 	Records []*Record
 	// Next is the token of the next page; "" at the end.
 	Next string
-}
-
-// Get returns one live record with the cells of the fields asked for
-// (names or ids; all when empty), and those fields.
-func (s *Service) Get(ctx context.Context, tableID, recordID string, fields []string) ([]*Column, *Record, error) {
-	return nil, nil, errTODO
-}
-
-// List returns a page of records.
-func (s *Service) List(ctx context.Context, tableID string, q Query) (*Page, error) {
-	return nil, errTODO
-}
-
-// Count counts the records a query lets through (its fields, sorts and
-// page are ignored).
-func (s *Service) Count(ctx context.Context, tableID string, q Query) (int64, error) {
-	return 0, errTODO
 }
