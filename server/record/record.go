@@ -36,6 +36,9 @@ type Service struct {
 	trash   time.Duration
 	now     func() time.Time
 	layouts sync.Map // table id -> *Layout, replaced when the etag changes
+	// versions caches the latest schema version id per "table id/etag",
+	// for the change log.
+	versions sync.Map
 }
 
 // NewService returns a Service keeping deleted records restorable for

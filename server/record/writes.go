@@ -1,13 +1,7 @@
 package record
 
 import (
-	"context"
-	"time"
-
-	"github.com/uptrace/bun"
 	"google.golang.org/protobuf/types/known/structpb"
-
-	"github.com/pyairtable/pyairtable/server/apperr"
 )
 
 // Cells is one record's input cells, keyed by field name (ignoring case)
@@ -55,36 +49,4 @@ type UpdateResult struct {
 // Ref names a record, with an optional etag.
 type Ref struct {
 	ID, Etag string
-}
-
-// errTODO marks what is not built yet.
-var errTODO = apperr.New(apperr.FailedPrecondition, "NOT_BUILT", "not built yet")
-
-// Create adds records atomically, in tx. It returns the layout the values
-// were checked against and the new records, in the order given, with
-// every field's cell.
-func (s *Service) Create(ctx context.Context, tx bun.Tx, tableID string, records []Cells, o WriteOptions) (*Layout, []*Record, error) {
-	return nil, nil, errTODO
-}
-
-// Update changes (or upserts) records atomically, in tx.
-func (s *Service) Update(ctx context.Context, tx bun.Tx, tableID string, updates []Update, o UpdateOptions) (*Layout, *UpdateResult, error) {
-	return nil, nil, errTODO
-}
-
-// Delete moves records to the trash atomically, in tx, and returns their
-// ids and when they will be purged.
-func (s *Service) Delete(ctx context.Context, tx bun.Tx, tableID string, refs []Ref, userID string) ([]string, time.Time, error) {
-	return nil, time.Time{}, errTODO
-}
-
-// Restore brings deleted records back atomically, in tx.
-func (s *Service) Restore(ctx context.Context, tx bun.Tx, tableID string, recordIDs []string, userID string) (*Layout, []*Record, error) {
-	return nil, nil, errTODO
-}
-
-// PurgeExpired removes for good the records whose time in the trash is
-// over, in every table, and returns how many.
-func (s *Service) PurgeExpired(ctx context.Context) (int64, error) {
-	return 0, errTODO
 }
