@@ -153,7 +153,7 @@ func TestIndexIsUsed(t *testing.T) {
 			servertest.NoErr(t, err)
 			for _, q := range []string{
 				"SELECT id FROM " + phys + ` WHERE "` + scoreCol + `" = 42 AND deleted_at IS NULL`,
-				"SELECT id FROM " + phys + ` WHERE deleted_at IS NULL ORDER BY "` + scoreCol + `" LIMIT 100`,
+				"SELECT id FROM " + phys + ` WHERE deleted_at IS NULL ORDER BY "` + scoreCol + `" ASC NULLS FIRST, seq ASC LIMIT 100`, // as record lists sort
 			} {
 				rows, err := f.env.Server.DB.QueryContext(ctx, explain+q)
 				servertest.NoErr(t, err)

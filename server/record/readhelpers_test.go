@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,12 +49,13 @@ func rStart(t *testing.T, db *storage.DB, specs []schema.FieldSpec) *rFix {
 	f.views = view.NewService(db, pages, f.schemas)
 	f.recs = record.NewService(db, f.schemas, f.views, pages, 0)
 	rTx(t, db, func(ctx context.Context, tx bun.Tx) error {
-		u, err := user.Create(ctx, tx, "ada@example.com", "Ada")
+		email := "ada." + strings.ToLower(ids.Random(8)) + "@example.com"
+		u, err := user.Create(ctx, tx, email, "Ada")
 		if err != nil {
 			return err
 		}
 		f.userID = u.ID
-		ws, err := workspace.NewService(db, pages).Create(ctx, tx, workspace.Owner{UserID: u.ID, Email: "ada@example.com"}, "W", "")
+		ws, err := workspace.NewService(db, pages).Create(ctx, tx, workspace.Owner{UserID: u.ID, Email: email}, "W", "")
 		if err != nil {
 			return err
 		}
@@ -254,3 +256,6 @@ func rChoices(names ...string) *tablev1.FieldOptions {
 	}
 	return &tablev1.FieldOptions{Kind: &tablev1.FieldOptions_Select{Select: &tablev1.SelectOptions{Choices: cs}}}
 }
+
+// bunTx is a transaction, for the callbacks of rTx.
+type bunTx = bun.Tx

@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -100,6 +101,7 @@ func (s *Service) makeRoom(ctx context.Context, tx bun.IDB, base *Base, t *Table
 func (s *Service) compact(ctx context.Context, tx bun.IDB, base *Base, t *Table) error {
 	type col struct{ name, sqlType string }
 	var keep []col
+	searched := slices.Clone(t.Fields) // columns whose search indexes are built again
 	for _, f := range t.Fields {
 		if f.ColumnName == "" {
 			continue
@@ -114,6 +116,7 @@ func (s *Service) compact(ctx context.Context, tx bun.IDB, base *Base, t *Table)
 	for name, kind := range pending {
 		typ, _ := (&Field{Type: kind}).TypeOptions()
 		keep = append(keep, col{name, typ.Column(s.db.Engine)})
+		searched = append(searched, &Field{Type: kind, ColumnName: name})
 	}
 	oldPhys := qualified(s.db.Engine, base, t)
 	if err := lockForRewrite(ctx, tx, s.db.Engine, oldPhys); err != nil {
@@ -163,19 +166,22 @@ func (s *Service) compact(ctx context.Context, tx bun.IDB, base *Base, t *Table)
 		if idx.State != IndexReady {
 			continue
 		}
-		var idxCols []string
-		for _, id := range idx.FieldIDs {
-			if f := t.field(id); f != nil {
-				idxCols = append(idxCols, quote(SourceColumn(f)))
-			}
+		keys := indexKeys(s.db.Engine, t, idx.FieldIDs, idx.Unique)
+		if keys == "" {
+			continue
 		}
 		unique := ""
 		if idx.Unique {
 			unique = "UNIQUE "
 		}
 		if _, err := tx.ExecContext(ctx, "CREATE "+unique+"INDEX "+quote(idx.PhysicalName)+" ON "+oldPhys+
-			" ("+strings.Join(idxCols, ", ")+") WHERE deleted_at IS NULL"); err != nil {
+			" ("+keys+") WHERE deleted_at IS NULL"); err != nil {
 			return apperr.Wrap(err, "rebuild index")
+		}
+	}
+	for _, f := range searched {
+		if err := s.searchIndex(ctx, tx, base, t, f.ColumnName, f.Kind()); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -90,6 +90,9 @@ func (s *Service) retype(ctx context.Context, tx bun.IDB, base *Base, t *Table, 
 	if err := addColumn(ctx, tx, phys, newCol, newTyp.Column(s.db.Engine)); err != nil {
 		return apperr.Wrap(err, "add column")
 	}
+	if err := s.searchIndex(ctx, tx, base, t, newCol, newKind); err != nil {
+		return err
+	}
 	if f.ID == t.PrimaryFieldID && !newTyp.CanBePrimary() {
 		probe := *f
 		probe.Type = newKind.String()

@@ -92,6 +92,9 @@ func (s *Service) newField(ctx context.Context, tx bun.IDB, base *Base, t *Table
 		if err := addColumn(ctx, tx, qualified(s.db.Engine, base, t), f.ColumnName, colType); err != nil {
 			return nil, apperr.Wrap(err, "add column")
 		}
+		if err := s.searchIndex(ctx, tx, base, t, f.ColumnName, sp.Type); err != nil {
+			return nil, err
+		}
 	}
 	return f, nil
 }

@@ -30,14 +30,12 @@ func (s *Service) BuildIndex(ctx context.Context, op *operation.Operation) error
 	if err != nil {
 		return err
 	}
-	var cols []string
 	for _, id := range idx.FieldIDs {
-		f := t.field(id)
-		if f == nil {
+		if t.field(id) == nil {
 			return s.failIndex(ctx, idx, apperr.New(apperr.FailedPrecondition, "FIELD_DELETED", "field %s of the index was deleted", id))
 		}
-		cols = append(cols, quote(SourceColumn(f)))
 	}
+	keys := indexKeys(s.db.Engine, t, idx.FieldIDs, idx.Unique)
 	phys := qualified(s.db.Engine, base, t)
 	if idx.Unique {
 		if err := s.checkDuplicates(ctx, s.db, t, phys, idx.FieldIDs[0]); err != nil {
@@ -62,7 +60,7 @@ func (s *Service) BuildIndex(ctx context.Context, op *operation.Operation) error
 			// CONCURRENTLY builds without blocking writes; it cannot run in a
 			// transaction.
 			_, err = s.db.ExecContext(ctx, fmt.Sprintf("CREATE %sINDEX CONCURRENTLY %s ON %s (%s) WHERE deleted_at IS NULL",
-				unique, quote(idx.PhysicalName), phys, strings.Join(cols, ", ")))
+				unique, quote(idx.PhysicalName), phys, keys))
 			if err != nil {
 				if ctx.Err() == nil {
 					_, _ = s.db.ExecContext(ctx, "DROP INDEX CONCURRENTLY IF EXISTS "+s.indexName(base, idx))
@@ -76,7 +74,7 @@ func (s *Service) BuildIndex(ctx context.Context, op *operation.Operation) error
 		}
 	} else {
 		_, err = s.db.ExecContext(ctx, fmt.Sprintf("CREATE %sINDEX IF NOT EXISTS %s ON %s (%s) WHERE deleted_at IS NULL",
-			unique, quote(idx.PhysicalName), phys, strings.Join(cols, ", ")))
+			unique, quote(idx.PhysicalName), phys, keys))
 		if err != nil {
 			if storage.IsUniqueViolation(err) {
 				return s.failIndex(ctx, idx, apperr.New(apperr.FailedPrecondition, "UNIQUE_VIOLATION", "duplicate values; remove them and try again"))

@@ -172,24 +172,19 @@ func (s *Service) RollbackTable(ctx context.Context, tx bun.IDB, tableID, versio
 		return nil, err
 	}
 	for _, idx := range rebuild {
-		var cols []string
-		for _, id := range idx.FieldIDs {
-			f := t.field(id)
-			if f == nil {
-				cols = nil
-				break
-			}
-			cols = append(cols, quote(SourceColumn(f)))
-		}
-		if cols == nil || idx.State != IndexReady {
+		keys := indexKeys(s.db.Engine, t, idx.FieldIDs, idx.Unique)
+		if keys == "" || idx.State != IndexReady {
 			if err := s.dropIndex(ctx, tx, base, idx); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, "CREATE INDEX "+quote(idx.PhysicalName)+" ON "+phys+" ("+strings.Join(cols, ", ")+") WHERE deleted_at IS NULL"); err != nil {
+		if _, err := tx.ExecContext(ctx, "CREATE INDEX "+quote(idx.PhysicalName)+" ON "+phys+" ("+keys+") WHERE deleted_at IS NULL"); err != nil {
 			return nil, apperr.Wrap(err, "rebuild index")
 		}
+	}
+	if err := s.searchIndexes(ctx, tx, base, t); err != nil {
+		return nil, err
 	}
 	if err := s.touch(ctx, tx, t, "rolled back to version "+strconv.FormatInt(v.Number, 10)); err != nil {
 		return nil, err

@@ -3,6 +3,7 @@ package schema
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pyairtable/pyairtable/server/ids"
@@ -21,9 +22,10 @@ type Service struct {
 	cache Cache // nil: no cache
 	// inlineRows is the most records a type change converts in the request.
 	inlineRows int64
-	runner     *operation.Runner // nil: Purge leaves its operations to the workers
-	budget     int               // field columns per table before compaction
-	links      sync.Map          // base id -> workspace id, table id -> base id (see resolve.go)
+	runner     *operation.Runner      // nil: Purge leaves its operations to the workers
+	budget     int                    // field columns per table before compaction
+	trgmOps    atomic.Pointer[string] // pg_trgm's GIN operator class, once looked up
+	links      sync.Map               // base id -> workspace id, table id -> base id (see resolve.go)
 }
 
 // NewService returns a Service keeping deleted bases and tables restorable
