@@ -98,7 +98,7 @@ func TestPagesUseIndex(t *testing.T) {
 	}
 	explain := func(q string) string {
 		var lines []string
-		if err := db.NewRaw("EXPLAIN " + q).Scan(ctx, &lines); err != nil {
+		if err := db.NewRaw("EXPLAIN "+q).Scan(ctx, &lines); err != nil {
 			t.Fatalf("explain %s: %v", q, err)
 		}
 		return strings.Join(lines, "\n")
