@@ -404,7 +404,8 @@ func TestReadsPagesUnderWrites(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				rnd := rand.New(rand.NewSource(1))
-				for i := 0; ; i++ {
+				// A bounded number of writes, so the walk ends.
+				for i := 0; i < len(churnIDs)+50; i++ {
 					select {
 					case <-stop:
 						return
