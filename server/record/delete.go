@@ -132,11 +132,7 @@ func refsOf(refs []Ref) ([]*prepared, error) {
 // lockSchema locks the table's schema for a record write and returns its
 // layout.
 func (s *Service) lockSchema(ctx context.Context, tx bun.Tx, tableID string) (*Layout, error) {
-	cached, err := s.schemas.Table(ctx, tableID)
-	if err != nil {
-		return nil, err
-	}
-	t, err := s.schemas.LockForRecords(ctx, tx, tableID, cached)
+	t, err := s.schemas.LockForRecords(ctx, tx, tableID, s.cachedTable(tableID))
 	if err != nil {
 		return nil, err
 	}

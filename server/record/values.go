@@ -275,11 +275,8 @@ func hasChoice(o *tablev1.FieldOptions, s string) bool {
 // that holds. It returns the layout, the checked inputs and the problems
 // found in them (the caller may add more before it reports them).
 func (s *Service) start(ctx context.Context, tx bun.Tx, tableID string, ins []input, typecast bool) (*Layout, []*prepared, *problems, error) {
-	cached, err := s.schemas.Table(ctx, tableID)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if typecast && len(missingChoices(s.layout(cached), ins)) > 0 {
+	cached := s.cachedTable(tableID)
+	if typecast && cached != nil && len(missingChoices(s.layout(cached), ins)) > 0 {
 		// This write will change the schema: take the schema change's
 		// lock first, so concurrent ones queue rather than deadlock.
 		if err := s.schemas.LockForChange(ctx, tx, tableID); err != nil {
@@ -305,14 +302,26 @@ func (s *Service) start(ctx context.Context, tx bun.Tx, tableID string, ins []in
 	return l, ps, pr, nil
 }
 
+// cachedTable is the schema of the table's last layout, nil if none:
+// LockForRecords checks it inside the transaction and loads the schema
+// there when it is stale. Writes never read through s.db while they hold
+// a transaction's connection, so concurrent writes cannot exhaust the pool
+// waiting on each other.
+func (s *Service) cachedTable(tableID string) *schema.Table {
+	if v, ok := s.layouts.Load(tableID); ok {
+		return v.(*Layout).Table
+	}
+	return nil
+}
+
 // env is what values need from outside: members of the base's workspace,
 // looked up when a collaborator cell asks, and the time.
 func (s *Service) env(ctx context.Context, tx bun.IDB, t *schema.Table) fieldtype.Env {
 	var resolve func(string) (string, bool)
 	return fieldtype.Env{Now: s.now, ResolveUser: func(idOrEmail string) (string, bool) {
 		if resolve == nil {
-			ws, ok, err := s.schemas.BaseWorkspace(ctx, t.BaseID)
-			if err != nil || !ok {
+			var ws string
+			if err := tx.NewSelect().Table("bases").Column("workspace_id").Where("id = ?", t.BaseID).Scan(ctx, &ws); err != nil {
 				return "", false
 			}
 			resolve = s.schemas.MemberResolver(ctx, tx, ws)
