@@ -38,7 +38,7 @@ func (s *Service) Delete(ctx context.Context, tx bun.Tx, tableID string, refs []
 	cs := newChangeSet(len(ps))
 	for i, p := range ps {
 		out[i] = p.id
-		cs.add(p.id, nil)
+		cs.add(p.id)
 	}
 	if err := s.setDeleted(ctx, tx, l, out, &now, userID, now); err != nil {
 		return nil, time.Time{}, err
@@ -100,7 +100,7 @@ func (s *Service) Restore(ctx context.Context, tx bun.Tx, tableID string, record
 		r.DeletedAt, r.Version, r.UpdatedAt, r.UpdatedBy = nil, r.Version+1, now, userID
 		fillComputed(l, r)
 		out[i] = r
-		cs.add(p.id, nil)
+		cs.add(p.id)
 	}
 	if err := s.setDeleted(ctx, tx, l, recordIDs, nil, userID, now); err != nil {
 		return nil, nil, err

@@ -172,13 +172,13 @@ func fillComputed(l *Layout, r *Record) {
 func createChanges(cols []*Column, recs []*Record) *changeSet {
 	cs := newChangeSet(len(recs))
 	for _, r := range recs {
-		cells := map[string]any{}
+		cs.record(r.ID)
 		for _, c := range cols {
 			if v, ok := r.Cells[c.Field.ID]; ok && !isEmpty(v) {
-				cells[c.Field.ID] = createDiff{After: v}
+				cs.created(c.Field.ID, v)
 			}
 		}
-		cs.add(r.ID, cells)
+		cs.end()
 	}
 	return cs
 }

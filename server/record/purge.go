@@ -70,7 +70,7 @@ func (s *Service) purgeTable(ctx context.Context, tableID string) (int64, error)
 					rows.Close()
 					return dbError(err, l, "purge records")
 				}
-				cs.add(id, nil)
+				cs.add(id)
 			}
 			err = rows.Err()
 			rows.Close()

@@ -173,7 +173,7 @@ func (s *Service) change(ctx context.Context, tx bun.Tx, l *Layout, ps []*prepar
 		}
 		r := &Record{ID: old.ID, Seq: old.Seq, Version: old.Version + 1, CreatedAt: old.CreatedAt, UpdatedAt: now,
 			CreatedBy: old.CreatedBy, UpdatedBy: userID, Cells: make(map[string]any, len(l.Columns))}
-		diffs := map[string]any{}
+		cs.record(r.ID)
 		for _, c := range cols {
 			after := finals[i].cells[c.Field.ID]
 			if after != nil {
@@ -181,11 +181,11 @@ func (s *Service) change(ctx context.Context, tx bun.Tx, l *Layout, ps []*prepar
 			}
 			before := canon(c, old.Cells[c.Field.ID])
 			if canonKey(c, before) != canonKey(c, after) {
-				diffs[c.Field.ID] = updateDiff{Before: before, After: after}
+				cs.updated(c.Field.ID, before, after)
 			}
 		}
 		fillComputed(l, r)
-		cs.add(r.ID, diffs)
+		cs.end()
 		out[i] = r
 	}
 	if err := s.logChanges(ctx, tx, l, ChangeUpdated, userID, cs, now); err != nil {
