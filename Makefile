@@ -4,11 +4,16 @@ GO ?= go
 BUF := node_modules/.bin/buf
 GENERATED := gen sdk/ts/src/gen
 
-.PHONY: ts-check run test check generate check-generated lint breaking baseline vet deps services go-test build
+.PHONY: ts-check run test check generate check-generated lint breaking baseline vet deps services go-test build bench
 
 ## run: start the server on its embedded default (SQLite in ./data, no Redis)
 run:
 	$(GO) run ./server/cmd/pyairtable
+
+## bench: the records benchmark at full size on PostgreSQL and SQLite (see bench/README.md)
+bench: services
+	$(GO) run ./bench -engine postgres -out bench/RESULTS-postgres.md
+	$(GO) run ./bench -engine sqlite -out bench/RESULTS-sqlite.md
 
 ## build: build the server binary into bin/
 build:
