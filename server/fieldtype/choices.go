@@ -114,8 +114,8 @@ func findChoice(o *tablev1.FieldOptions, s string, typecast bool) (*tablev1.Choi
 		return c, nil
 	}
 	msg := fmt.Sprintf("choice %s is not one of the field's choices (%s)", quote(s), choiceList(o))
-	if typecast {
-		msg += "; typecast does not add choices yet: add the choice to the field first"
+	if !typecast {
+		msg += "; add it to the field, or write with typecast to add it"
 	}
 	return nil, cellError("select.choice", "%s", msg)
 }

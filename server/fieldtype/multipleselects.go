@@ -71,7 +71,7 @@ func (MultipleSelects) Value(o *tablev1.FieldOptions, v *structpb.Value, typecas
 	var out []string
 	seen := map[string]bool{}
 	for _, name := range names {
-		if strings.TrimSpace(name) == "" {
+		if name = strings.TrimSpace(name); name == "" {
 			continue
 		}
 		c, err := findChoice(o, name, typecast)

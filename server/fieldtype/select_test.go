@@ -13,7 +13,7 @@ func TestSingleSelect(t *testing.T) {
 		{name: "id", in: selBlue, stored: selBlue, cell: `"Blue"`},
 		{name: "empty", in: "", stored: nil},
 		{name: "unknown", in: "Purple", err: `choice "Purple" is not one of the field's choices (Red, Green, Blue)`},
-		{name: "unknown with typecast says so", in: "Purple", typecast: true, err: "typecast does not add choices yet"},
+		{name: "unknown says how to add it", in: "Purple", err: "write with typecast to add it"},
 		{name: "number", in: 1, err: "must be a choice name or id as text, not a number"},
 		{name: "list", in: []any{"Red"}, err: "not a list"},
 	})
@@ -37,7 +37,7 @@ func TestMultipleSelects(t *testing.T) {
 		{name: "text needs typecast", in: "Red, Green", err: "must be a list of choice names or ids, not text"},
 		{name: "number in list", in: []any{1.0}, err: "but it holds a number"},
 		{name: "typecast splits text", in: "Red, Green", typecast: true, stored: `["` + selRed + `","` + selGreen + `"]`},
-		{name: "typecast unknown", in: "Red, Purple", typecast: true, err: "typecast does not add choices yet"},
+		{name: "typecast unknown", in: "Red, Purple", typecast: true, err: `choice "Purple" is not one of the field's choices`},
 	})
 	comma := &tablev1.FieldOptions{Kind: &tablev1.FieldOptions_Select{Select: &tablev1.SelectOptions{Choices: []*tablev1.Choice{{Id: selRed, Name: "Red, dark"}}}}}
 	runValueCases(t, tablev1.FieldType_FIELD_TYPE_MULTIPLE_SELECTS, comma, []valueCase{

@@ -85,7 +85,7 @@ func snapshotRecords(t testing.TB, db *storage.DB, b *strings.Builder) {
 			Version int64  `bun:"version"`
 			Live    bool   `bun:"live"`
 		}
-		if err := db.NewRaw("SELECT id, version, deleted_at IS NULL AS live FROM " + name + " ORDER BY id").Scan(ctx, &rows); err != nil {
+		if err := db.NewRaw("SELECT id, version, deleted_at IS NULL AS live FROM "+name+" ORDER BY id").Scan(ctx, &rows); err != nil {
 			// A purged table has no physical table any more.
 			fmt.Fprintln(b, tb.ID, "unreadable")
 			continue
