@@ -164,45 +164,13 @@ func scanKeyed(ctx context.Context, db bun.IDB, cols []*Column, nkeys int, query
 	defer rows.Close()
 	var recs []*Record
 	var keys [][]any
-	n := 8 + len(cols)
 	for rows.Next() {
-		r := &Record{Cells: make(map[string]any, len(cols))}
-		var created, updated, deleted any
-		vals := make([]any, len(cols)+nkeys)
-		dest := make([]any, n+nkeys)
-		dest[0], dest[1], dest[2], dest[3], dest[4], dest[5], dest[6], dest[7] =
-			&r.Seq, &r.ID, &r.Version, &created, &updated, &r.CreatedBy, &r.UpdatedBy, &deleted
-		for i := range vals {
-			dest[8+i] = &vals[i]
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, nil, apperr.Wrap(err, "read record")
-		}
-		if r.CreatedAt, err = asTime(created); err != nil {
+		r, k, err := scanRow(rows, cols, nkeys)
+		if err != nil {
 			return nil, nil, err
-		}
-		if r.UpdatedAt, err = asTime(updated); err != nil {
-			return nil, nil, err
-		}
-		if deleted != nil {
-			t, err := asTime(deleted)
-			if err != nil {
-				return nil, nil, err
-			}
-			r.DeletedAt = &t
-		}
-		for i := range vals {
-			if b, ok := vals[i].([]byte); ok {
-				vals[i] = string(b) // drivers may reuse the buffer
-			}
-		}
-		for i, c := range cols {
-			if vals[i] != nil {
-				r.Cells[c.Field.ID] = vals[i]
-			}
 		}
 		recs = append(recs, r)
-		keys = append(keys, vals[len(cols):])
+		keys = append(keys, k)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, apperr.Wrap(err, "read records")

@@ -52,42 +52,51 @@ func scanRecords(ctx context.Context, db bun.IDB, cols []*Column, query string, 
 
 // scanRecord reads the current row of a query selecting selectList(cols).
 func scanRecord(rows *sql.Rows, cols []*Column) (*Record, error) {
+	r, _, err := scanRow(rows, cols, 0)
+	return r, err
+}
+
+// scanRow reads the current row of a query selecting selectList(cols)
+// then nkeys further values (sort keys), which it returns apart.
+func scanRow(rows *sql.Rows, cols []*Column, nkeys int) (*Record, []any, error) {
 	r := &Record{Cells: make(map[string]any, len(cols))}
 	var created, updated, deleted any
-	dest := make([]any, 8+len(cols))
+	vals := make([]any, len(cols)+nkeys)
+	dest := make([]any, 8+len(vals))
 	dest[0], dest[1], dest[2], dest[3], dest[4], dest[5], dest[6], dest[7] =
 		&r.Seq, &r.ID, &r.Version, &created, &updated, &r.CreatedBy, &r.UpdatedBy, &deleted
-	cells := make([]any, len(cols))
-	for i := range cols {
-		dest[8+i] = &cells[i]
+	for i := range vals {
+		dest[8+i] = &vals[i]
 	}
 	if err := rows.Scan(dest...); err != nil {
-		return nil, apperr.Wrap(err, "read record")
+		return nil, nil, apperr.Wrap(err, "read record")
 	}
 	var err error
 	if r.CreatedAt, err = asTime(created); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if r.UpdatedAt, err = asTime(updated); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if deleted != nil {
 		t, err := asTime(deleted)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		r.DeletedAt = &t
 	}
-	for i, c := range cols {
-		if b, ok := cells[i].([]byte); ok {
+	for i := range vals {
+		if b, ok := vals[i].([]byte); ok {
 			// Drivers may reuse the buffer after the next Scan.
-			cells[i] = string(b)
-		}
-		if cells[i] != nil {
-			r.Cells[c.Field.ID] = cells[i]
+			vals[i] = string(b)
 		}
 	}
-	return r, nil
+	for i, c := range cols {
+		if vals[i] != nil {
+			r.Cells[c.Field.ID] = vals[i]
+		}
+	}
+	return r, vals[len(cols):], nil
 }
 
 // timeLayouts are the forms SQLite hands back timestamps in when its
