@@ -57,10 +57,27 @@ type Results struct {
 	IndexBuild time.Duration
 	// Duration is how long the run took.
 	Duration time.Duration
+	// LoadStart and LoadEnd are the machine's load averages (1, 5 and 15
+	// minutes, /proc/loadavg) when the run started and ended: other work
+	// on the machine takes cores from the run.
+	LoadStart, LoadEnd string
 }
 
 func newResults(cfg Config) *Results {
-	return &Results{Config: cfg, Date: time.Now().UTC(), GoVersion: runtime.Version(), Cores: runtime.NumCPU()}
+	return &Results{Config: cfg, Date: time.Now().UTC(), GoVersion: runtime.Version(), Cores: runtime.NumCPU(), LoadStart: loadAverage()}
+}
+
+// loadAverage returns the 1, 5 and 15 minute load averages of the machine.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func (r *Results) add(f Figure) { r.Figures = append(r.Figures, f) }
@@ -179,6 +196,7 @@ func (r *Results) Markdown() string {
 	row("Rows", fmt.Sprintf("10 fields (single line text ~40 chars, long text ~600, single select of 5, integer, decimal, checkbox, date, email (unique), multiple selects of 8, integer sort key), seed %d; one record is %s bytes in a GetRecordResponse", c.Seed, num(r.RecordBytes)))
 	row("Server", "PYAIRTABLE_RATE_LIMIT=0, other settings default (log level info: one log line per call)")
 	row("Placement", "client, server and database on the same machine, sharing its cores")
+	row("Load average", fmt.Sprintf("%s at the start, %s at the end (1, 5, 15 min; above the core count, other work shared the machine)", r.LoadStart, r.LoadEnd))
 	if r.IndexBuild > 0 {
 		row("Index build", fmt.Sprintf("%s, %s, %s on %s records: %s (through the API, waited for)", fStatus, fActive, fRank, num(c.Big), r.IndexBuild.Round(time.Millisecond)))
 	}

@@ -155,6 +155,7 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	}
 	s.res.memory(hwm, sampled, n)
 	s.res.Duration = time.Since(s.started)
+	s.res.LoadEnd = loadAverage()
 	s.logf("done")
 	return s.res, nil
 }

@@ -68,7 +68,11 @@ func TestSuiteSmall(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, key := range wantFigures {
+			want := wantFigures
+			if engine == "postgres" {
+				want = append(want, "bulk_raw_nosearch")
+			}
+			for _, key := range want {
 				f, ok := res.Figure(key)
 				if !ok {
 					t.Errorf("figure %s is missing", key)
@@ -89,7 +93,7 @@ func TestSuiteSmall(t *testing.T) {
 					t.Errorf("%s ran without its baseline", key)
 				}
 			}
-			for _, want := range []string{"raw rows read back", "grid query, no index:", "unindexed filter:", "grid query:", "grid query page"} {
+			for _, want := range []string{"raw rows read back", "grid query, no index:", "upsert: the API created", "unindexed filter:", "grid query:", "grid query page"} {
 				found := false
 				for _, c := range res.Checks {
 					found = found || strings.Contains(c, want)
