@@ -135,7 +135,7 @@ func (s *Service) plan(ctx context.Context, l *Layout, q Query, withSorts bool) 
 	if err := p.addFilter(s, tree); err != nil {
 		return nil, err
 	}
-	if err := p.addSearch(s, q.Search); err != nil {
+	if err := p.addSearch(ctx, s, q.Search); err != nil {
 		return nil, err
 	}
 	if !withSorts {

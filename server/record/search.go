@@ -1,6 +1,7 @@
 package record
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -17,11 +18,17 @@ import (
 // (SQLite's lower() is Go's Unicode-aware one, see server/storage), so
 // both engines find the same records. On PostgreSQL every text column has
 // a pg_trgm GIN index on lower(column) (server/schema, search indexes),
-// which this test uses. Leading and trailing spaces of the text are
-// ignored; text of only spaces searches nothing.
+// which this test uses. On SQLite the table's trigram FTS5 search table
+// (server/schema, search tables) first narrows the records to those whose
+// indexed text holds the search text, or that wait to be indexed, when the
+// text is at least 3 characters long (a trigram index cannot look up
+// less); the exact test then runs on those only, so both engines still
+// return the same records. Leading and
+// trailing spaces of the text are ignored; text of only spaces searches
+// nothing.
 
 // addSearch adds the search condition for text (none for "").
-func (p *plan) addSearch(s *Service, text string) error {
+func (p *plan) addSearch(ctx context.Context, s *Service, text string) error {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return nil
@@ -42,6 +49,9 @@ func (p *plan) addSearch(s *Service, text string) error {
 	if len(parts) == 0 {
 		p.cond("1 = 0")
 		return nil
+	}
+	if cand, candArgs := s.schemas.SearchCandidates(ctx, p.layout.Table, text); cand != "" {
+		p.cond(cand, candArgs...)
 	}
 	p.cond("("+strings.Join(parts, " OR ")+")", args...)
 	return nil

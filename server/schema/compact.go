@@ -179,12 +179,7 @@ func (s *Service) compact(ctx context.Context, tx bun.IDB, base *Base, t *Table)
 			return apperr.Wrap(err, "rebuild index")
 		}
 	}
-	for _, f := range searched {
-		if err := s.searchIndex(ctx, tx, base, t, f.ColumnName, f.Kind()); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.searchIndexesRewritten(ctx, tx, base, t, searched)
 }
 
 // columnExists reports whether a field column is still in the table: a

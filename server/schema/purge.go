@@ -140,6 +140,9 @@ func (s *Service) dropTable(ctx context.Context, tx bun.IDB, base *Base, t *Tabl
 	if err := dropPhysicalTable(ctx, tx, qualified(s.db.Engine, base, t)); err != nil {
 		return err
 	}
+	if err := s.dropSearchTable(ctx, tx, t); err != nil {
+		return err
+	}
 	for _, q := range []string{
 		"DELETE FROM retired_columns WHERE table_id = ?", "DELETE FROM table_indexes WHERE table_id = ?",
 		"DELETE FROM operations WHERE table_id = ? AND kind <> 'purge'", "DELETE FROM fields WHERE table_id = ?",

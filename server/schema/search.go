@@ -21,6 +21,9 @@ import (
 // created once per database, in the "public" schema (tests and bases live
 // in other schemas, which come and go), and its operator class is named
 // with the schema it was found in, so search_path does not matter.
+//
+// On SQLite each table has a trigram FTS5 search table kept by triggers
+// instead (search_sqlite.go); the same calls keep it in step.
 
 // Searchable reports whether record search looks into fields of the kind:
 // single line and long text, email, URL, phone number, and a barcode's
@@ -57,11 +60,16 @@ func searchIndexName(t *Table, column string) string {
 	return "sx_" + strings.ToLower(t.ID) + "_" + column
 }
 
-// searchIndex builds the search index of a column of the given kind (a
-// no-op for other kinds, and on SQLite).
+// searchIndex builds the search index of a new, still empty column of
+// the given kind (a no-op for other kinds). On SQLite the column joins
+// the table's search table.
 func (s *Service) searchIndex(ctx context.Context, tx bun.IDB, base *Base, t *Table, column string, kind tablev1.FieldType) error {
-	if s.db.Engine != storage.Postgres || !Searchable(kind) || column == "" {
+	if !Searchable(kind) || column == "" {
 		return nil
+	}
+	if s.db.Engine == storage.SQLite {
+		c, _ := ftsColumnOf(column, kind)
+		return s.ftsAddColumn(ctx, tx, t, c)
 	}
 	ops, err := s.trigramOps(ctx)
 	if err != nil || ops == "" {
@@ -73,13 +81,33 @@ func (s *Service) searchIndex(ctx context.Context, tx bun.IDB, base *Base, t *Ta
 }
 
 // searchIndexes builds the search indexes the table's live text fields
-// lack.
+// lack (after a rollback, whose restored columns hold cells written
+// while they were hidden). On SQLite the search table follows the live
+// text columns, indexed again when a column joins.
 func (s *Service) searchIndexes(ctx context.Context, tx bun.IDB, base *Base, t *Table) error {
+	if s.db.Engine == storage.SQLite {
+		return s.ftsSync(ctx, tx, t, false)
+	}
 	for _, f := range t.Fields {
 		if f.DeletedAt == nil && f.ColumnName != "" {
 			if err := s.searchIndex(ctx, tx, base, t, f.ColumnName, f.Kind()); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// searchIndexesRewritten builds the search indexes of a rewritten
+// (compacted) table: those of the searched columns on PostgreSQL, the
+// whole search table on SQLite.
+func (s *Service) searchIndexesRewritten(ctx context.Context, tx bun.IDB, base *Base, t *Table, searched []*Field) error {
+	if s.db.Engine == storage.SQLite {
+		return s.ftsSync(ctx, tx, t, true)
+	}
+	for _, f := range searched {
+		if err := s.searchIndex(ctx, tx, base, t, f.ColumnName, f.Kind()); err != nil {
+			return err
 		}
 	}
 	return nil

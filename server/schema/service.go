@@ -21,11 +21,13 @@ type Service struct {
 	now   func() time.Time
 	cache Cache // nil: no cache
 	// inlineRows is the most records a type change converts in the request.
-	inlineRows int64
-	runner     *operation.Runner      // nil: Purge leaves its operations to the workers
-	budget     int                    // field columns per table before compaction
-	trgmOps    atomic.Pointer[string] // pg_trgm's GIN operator class, once looked up
-	links      sync.Map               // base id -> workspace id, table id -> base id (see resolve.go)
+	inlineRows  int64
+	runner      *operation.Runner      // nil: Purge leaves its operations to the workers
+	budget      int                    // field columns per table before compaction
+	trgmOps     atomic.Pointer[string] // pg_trgm's GIN operator class, once looked up
+	links       sync.Map               // base id -> workspace id, table id -> base id (see resolve.go)
+	ftsReady    sync.Map               // SQLite physical table names whose search table exists
+	ftsIndexing sync.Map               // table ids whose search queue is being indexed
 }
 
 // NewService returns a Service keeping deleted bases and tables restorable

@@ -1,0 +1,418 @@
+package schema
+
+import (
+	"context"
+	"log/slog"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	tablev1 "github.com/pyairtable/pyairtable/gen/pyairtable/table/v1"
+	"github.com/pyairtable/pyairtable/server/apperr"
+	"github.com/pyairtable/pyairtable/server/storage"
+)
+
+// SQLite search tables. Each user table r_<base>_<table> with searchable
+// columns has a trigram FTS5 table r_<base>_<table>_fts with one row per
+// record (rowid = seq) holding the lower-cased text of the record's
+// searchable columns, joined by newlines, and a queue
+// r_<base>_<table>_fts_todo of the seqs whose row may be out of date. The
+// FTS table is contentless with contentless_delete=1 (only the trigram
+// index is stored, not a second copy of the text), with case_sensitive 1
+// because the text is already folded by lower() (Go's Unicode mapping, as
+// the exact test; see server/storage) and no remove_diacritics, so text an
+// exact test finds is always in the index.
+//
+// Triggers on the user table put a record's seq into the queue whatever
+// writes it (record writes, conversions, rollback): after insert, after an
+// update of a searchable column whose value changed, after delete. An
+// indexer (IndexSearch) takes the queue in batches, each in a short
+// transaction that indexes the queued rows again from the table (and
+// drops those purged). Indexing a row costs far more than writing it
+// (about 1.4k rows/s one by one, 6k rows/s in batches, for 1 KB of text,
+// against over 10k record writes/s), so it stays off the write path: a
+// search starts the indexer in the background when the queue is not empty
+// (SearchCandidates), and meanwhile treats queued records as candidates.
+// Soft deletion (deleted_at) does not queue: queries test deleted_at.
+//
+// Invariant: every record not in the queue has a row holding the text of
+// each searchable column (live fields' and type changes' target columns).
+// A row may hold more (a field deleted since), never less, and the exact
+// test always follows, so the answer is the same as without an index. A
+// column joins the searchable set either empty (a new field, or the
+// target of a type change, before any cell is written into it) or by
+// queueing every record (a rollback that brings back a column). A
+// compaction copies the cells unchanged, so it only makes the triggers
+// again. The searchable set the triggers follow is read back from the
+// update trigger in sqlite_master, so it commits and rolls back with the
+// schema change that altered it.
+//
+// Tables made before search tables existed get theirs on first need: when
+// a text column is added, rolled back or compacted, or on the first search,
+// which creates it in its own transaction with every record queued.
+
+// ftsTable names a table's search table (unquoted).
+func ftsTable(phys string) string { return phys + "_fts" }
+
+// ftsTodo names a table's search queue (unquoted).
+func ftsTodo(phys string) string { return phys + "_fts_todo" }
+
+// ftsTrigger names one of a table's search triggers: "ai", "au", "ad".
+func ftsTrigger(phys, which string) string { return phys + "_fts_" + which }
+
+// ftsBatch is how many queued records an indexing transaction takes.
+const ftsBatch = 500
+
+// ftsColumnRe finds the searchable columns in the update trigger's SQL.
+var ftsColumnRe = regexp.MustCompile(`new\."((?:[^"]|"")+)"`)
+
+// ftsColumn is a searchable column: its name, and whether it holds a
+// barcode (JSON whose "text" is searched).
+type ftsColumn struct {
+	name    string
+	barcode bool
+}
+
+// ftsText is the expression of a row's indexed text.
+func ftsText(cols []ftsColumn) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = quote(c.name)
+		if c.barcode {
+			parts[i] = "json_extract(" + parts[i] + ", '$.text')"
+		}
+	}
+	return "lower(concat_ws(char(10), " + strings.Join(parts, ", ") + "))"
+}
+
+// ftsColumnOf is the searchable column of a field kind, ok false when the
+// kind is not searched.
+func ftsColumnOf(name string, kind tablev1.FieldType) (ftsColumn, bool) {
+	if name == "" || !Searchable(kind) {
+		return ftsColumn{}, false
+	}
+	return ftsColumn{name: name, barcode: kind == tablev1.FieldType_FIELD_TYPE_BARCODE}, true
+}
+
+// ftsState is what the database holds of a table's search table.
+type ftsState struct {
+	exists bool
+	cols   []string // the columns the triggers follow
+}
+
+func (st ftsState) has(name string) bool { return slices.Contains(st.cols, name) }
+
+// ftsLoad reads the search table's state.
+func ftsLoad(ctx context.Context, db bun.IDB, phys string) (ftsState, error) {
+	var rows []struct {
+		Name string `bun:"name"`
+		SQL  string `bun:"sql"`
+	}
+	if err := db.NewRaw("SELECT name, sql FROM sqlite_master WHERE name IN (?, ?)",
+		ftsTable(phys), ftsTrigger(phys, "au")).Scan(ctx, &rows); err != nil {
+		return ftsState{}, apperr.Wrap(err, "read search table")
+	}
+	var st ftsState
+	for _, r := range rows {
+		if r.Name == ftsTable(phys) {
+			st.exists = true
+			continue
+		}
+		for _, m := range ftsColumnRe.FindAllStringSubmatch(r.SQL, -1) {
+			if name := strings.ReplaceAll(m[1], `""`, `"`); !st.has(name) {
+				st.cols = append(st.cols, name)
+			}
+		}
+	}
+	return st, nil
+}
+
+// ftsWanted lists the table's searchable columns: live fields' and the
+// target columns of type changes still converting.
+func (s *Service) ftsWanted(ctx context.Context, tx bun.IDB, t *Table) ([]ftsColumn, error) {
+	var cols []ftsColumn
+	add := func(name string, kind tablev1.FieldType) {
+		if c, ok := ftsColumnOf(name, kind); ok && !slices.Contains(cols, c) {
+			cols = append(cols, c)
+		}
+	}
+	for _, f := range t.Fields {
+		if f.DeletedAt == nil {
+			add(f.ColumnName, f.Kind())
+		}
+	}
+	pending, err := s.pendingColumns(ctx, tx, t)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(pending))
+	for name := range pending {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		add(name, tablev1.FieldType(tablev1.FieldType_value[pending[name]]))
+	}
+	return cols, nil
+}
+
+func names(cols []ftsColumn) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.name
+	}
+	return out
+}
+
+// ftsApply makes the triggers follow cols, creating the search table and
+// queue when missing, and queues every record when queueAll is set. With
+// no columns it drops the triggers and empties the index and queue.
+func ftsApply(ctx context.Context, tx bun.IDB, phys string, st ftsState, cols []string, queueAll bool) error {
+	exec := func(what, q string) error {
+		_, err := tx.ExecContext(ctx, q)
+		return apperr.Wrap(err, what)
+	}
+	fts, todo, tbl := quote(ftsTable(phys)), quote(ftsTodo(phys)), quote(phys)
+	if !st.exists {
+		if err := exec("create search table", "CREATE VIRTUAL TABLE "+fts+
+			" USING fts5(t, tokenize = 'trigram case_sensitive 1', content = '', contentless_delete = 1)"); err != nil {
+			return err
+		}
+		if err := exec("create search queue", "CREATE TABLE IF NOT EXISTS "+todo+" (seq INTEGER PRIMARY KEY)"); err != nil {
+			return err
+		}
+	}
+	if !slices.Equal(st.cols, cols) {
+		for _, which := range []string{"ai", "au", "ad"} {
+			if err := exec("drop search trigger", "DROP TRIGGER IF EXISTS "+quote(ftsTrigger(phys, which))); err != nil {
+				return err
+			}
+		}
+		if len(cols) > 0 {
+			quoted := make([]string, len(cols))
+			changed := make([]string, len(cols))
+			for i, c := range cols {
+				quoted[i] = quote(c)
+				changed[i] = "old." + quote(c) + " IS NOT new." + quote(c)
+			}
+			queue := func(alias string) string {
+				return " BEGIN INSERT OR IGNORE INTO " + todo + " (seq) VALUES (" + alias + ".seq); END"
+			}
+			for _, q := range []string{
+				"CREATE TRIGGER " + quote(ftsTrigger(phys, "ai")) + " AFTER INSERT ON " + tbl + queue("new"),
+				"CREATE TRIGGER " + quote(ftsTrigger(phys, "au")) + " AFTER UPDATE OF " + strings.Join(quoted, ", ") +
+					" ON " + tbl + " WHEN " + strings.Join(changed, " OR ") + queue("new"),
+				"CREATE TRIGGER " + quote(ftsTrigger(phys, "ad")) + " AFTER DELETE ON " + tbl + queue("old"),
+			} {
+				if err := exec("create search trigger", q); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	switch {
+	case len(cols) == 0:
+		if st.exists {
+			if err := exec("empty search table", "INSERT INTO "+fts+" ("+fts+") VALUES ('delete-all')"); err != nil {
+				return err
+			}
+		}
+		return exec("empty search queue", "DELETE FROM "+todo)
+	case queueAll:
+		return exec("queue records for search", "INSERT OR IGNORE INTO "+todo+" (seq) SELECT seq FROM "+tbl)
+	}
+	return nil
+}
+
+// ftsAddColumn puts a new, still empty column into the searchable set
+// (see searchIndex). A table without a search table gets one, with every
+// record queued when it has other searchable columns.
+func (s *Service) ftsAddColumn(ctx context.Context, tx bun.IDB, t *Table, col ftsColumn) error {
+	st, err := ftsLoad(ctx, tx, t.PhysicalName)
+	if err != nil {
+		return err
+	}
+	if st.exists {
+		if st.has(col.name) {
+			return nil
+		}
+		return ftsApply(ctx, tx, t.PhysicalName, st, append(slices.Clone(st.cols), col.name), false)
+	}
+	cols, err := s.ftsWanted(ctx, tx, t)
+	if err != nil {
+		return err
+	}
+	others := slices.DeleteFunc(names(cols), func(n string) bool { return n == col.name })
+	return ftsApply(ctx, tx, t.PhysicalName, st, append(others, col.name), len(others) > 0)
+}
+
+// ftsSync makes the triggers follow exactly the table's searchable
+// columns (t.Fields must be current), queueing every record when a column
+// joins the set (its cells were written while no trigger followed it).
+// rewritten says the table was just compacted: its cells are unchanged,
+// only its triggers are gone. A table without searchable columns and
+// without a search table is left without one.
+func (s *Service) ftsSync(ctx context.Context, tx bun.IDB, t *Table, rewritten bool) error {
+	st, err := ftsLoad(ctx, tx, t.PhysicalName)
+	if err != nil {
+		return err
+	}
+	wanted, err := s.ftsWanted(ctx, tx, t)
+	if err != nil {
+		return err
+	}
+	cols := names(wanted)
+	if !st.exists && len(cols) == 0 {
+		return nil
+	}
+	joined := !st.exists || (!rewritten && slices.ContainsFunc(cols, func(c string) bool { return !st.has(c) }))
+	return ftsApply(ctx, tx, t.PhysicalName, st, cols, joined)
+}
+
+// dropSearchTable drops a table's search table and queue (its triggers go
+// with the user table).
+func (s *Service) dropSearchTable(ctx context.Context, tx bun.IDB, t *Table) error {
+	if s.db.Engine != storage.SQLite {
+		return nil
+	}
+	for _, name := range []string{ftsTable(t.PhysicalName), ftsTodo(t.PhysicalName)} {
+		if _, err := tx.ExecContext(ctx, "DROP TABLE IF EXISTS "+quote(name)); err != nil {
+			return apperr.Wrap(err, "drop search table")
+		}
+	}
+	return nil
+}
+
+// IndexSearch brings a table's SQLite search table up to date: it indexes
+// the queued records, a batch per transaction, until the queue is empty,
+// and returns how many it took. A no-op on PostgreSQL.
+func (s *Service) IndexSearch(ctx context.Context, tableID string) (int, error) {
+	if s.db.Engine != storage.SQLite {
+		return 0, nil
+	}
+	total := 0
+	for {
+		n, err := s.indexSearchBatch(ctx, tableID)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+}
+
+// indexSearchBatch indexes up to ftsBatch queued records of a table, in
+// one transaction, reading the searchable columns from the schema as it
+// stands in that transaction.
+func (s *Service) indexSearchBatch(ctx context.Context, tableID string) (int, error) {
+	n := 0
+	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		t, err := s.GetTable(ctx, tx, tableID)
+		if err != nil {
+			return err
+		}
+		phys := t.PhysicalName
+		st, err := ftsLoad(ctx, tx, phys)
+		if err != nil || !st.exists {
+			return err
+		}
+		fts, todo := quote(ftsTable(phys)), quote(ftsTodo(phys))
+		var last []int64
+		if err := tx.NewRaw("SELECT seq FROM "+todo+" ORDER BY seq LIMIT "+strconv.Itoa(ftsBatch)).Scan(ctx, &last); err != nil {
+			return apperr.Wrap(err, "read search queue")
+		}
+		if n = len(last); n == 0 {
+			return nil
+		}
+		hi := last[n-1]
+		cols, err := s.ftsWanted(ctx, tx, t)
+		if err != nil {
+			return err
+		}
+		queued := "(SELECT seq FROM " + todo + " WHERE seq <= ?)"
+		if len(cols) > 0 {
+			if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO "+fts+" (rowid, t) SELECT seq, "+ftsText(cols)+
+				" FROM "+quote(phys)+" WHERE seq IN "+queued, hi); err != nil {
+				return apperr.Wrap(err, "index records for search")
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+fts+" WHERE rowid IN (SELECT q.seq FROM "+todo+
+			" AS q WHERE q.seq <= ? AND NOT EXISTS (SELECT 1 FROM "+quote(phys)+" AS r WHERE r.seq = q.seq))", hi); err != nil {
+			return apperr.Wrap(err, "unindex purged records")
+		}
+		_, err = tx.ExecContext(ctx, "DELETE FROM "+todo+" WHERE seq <= ?", hi)
+		return apperr.Wrap(err, "empty search queue")
+	})
+	return n, err
+}
+
+// SearchCandidates returns a condition on seq that narrows a search for
+// text (trimmed) to the records that may contain it, for the exact test
+// to follow: on SQLite, those whose row in the table's search table holds
+// the lower-cased text (a MATCH on a quoted phrase) or that wait in its
+// queue. It returns "" when the index cannot help: on PostgreSQL (whose
+// trigram indexes serve the exact test itself), for text shorter than 3
+// characters (a trigram index cannot look up less), or when the search
+// table cannot be had. A table made before search tables existed gets one
+// here, in its own short transaction that queues every record; a queue
+// not empty starts the indexer in the background.
+func (s *Service) SearchCandidates(ctx context.Context, t *Table, text string) (string, []any) {
+	folded := strings.ToLower(text)
+	if s.db.Engine != storage.SQLite || utf8.RuneCountInString(folded) < MinIndexedSearch {
+		return "", nil
+	}
+	phys := t.PhysicalName
+	if _, ok := s.ftsReady.Load(phys); !ok {
+		st, err := ftsLoad(ctx, s.db, phys)
+		if err == nil && !st.exists {
+			err = s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+				cur, err := s.GetTable(ctx, tx, t.ID)
+				if err != nil {
+					return err
+				}
+				if err := s.ftsSync(ctx, tx, cur, false); err != nil {
+					return err
+				}
+				st, err = ftsLoad(ctx, tx, phys)
+				return err
+			})
+		}
+		if err != nil || !st.exists {
+			if err != nil {
+				slog.WarnContext(ctx, "search runs without its index", "table", t.ID, "err", err)
+			}
+			return "", nil
+		}
+		s.ftsReady.Store(phys, true)
+	}
+	fts, todo := quote(ftsTable(phys)), quote(ftsTodo(phys))
+	var waiting bool
+	if err := s.db.NewRaw("SELECT EXISTS (SELECT 1 FROM "+todo+")").Scan(ctx, &waiting); err == nil && waiting {
+		s.indexInBackground(ctx, t.ID)
+	}
+	return "(seq IN (SELECT rowid FROM " + fts + " WHERE " + fts + " MATCH ?) OR seq IN (SELECT seq FROM " + todo + "))",
+		[]any{`"` + strings.ReplaceAll(folded, `"`, `""`) + `"`}
+}
+
+// MinIndexedSearch is the shortest search text, in characters, a trigram
+// index can look up.
+const MinIndexedSearch = 3
+
+// indexInBackground runs IndexSearch for the table in a goroutine, unless
+// one runs for it already; failures are logged (the queued records stay
+// candidates of every search, so results stay right).
+func (s *Service) indexInBackground(ctx context.Context, tableID string) {
+	if _, running := s.ftsIndexing.LoadOrStore(tableID, true); running {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	go func() {
+		defer s.ftsIndexing.Delete(tableID)
+		if n, err := s.IndexSearch(ctx, tableID); err != nil {
+			slog.WarnContext(ctx, "search indexing stopped", "table", tableID, "indexed", n, "err", err)
+		}
+	}()
+}
