@@ -85,6 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, string, error) {
 	fs.IntVar(&cfg.DeepPage, "deep-page", cfg.DeepPage, "the late page compared with the first")
 	fs.Uint64Var(&cfg.Seed, "seed", cfg.Seed, "seed of the generated rows")
 	fs.StringVar(&cfg.ServerBin, "server-bin", "", "server binary to run instead of building ./server/cmd/pyairtable")
+	fs.StringVar(&cfg.Rev, "rev", "", "build the server from a clean export of this git commit (such as HEAD) instead of the working tree")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the PostgreSQL database after the run")
 	out := fs.String("out", "", "write the results (Markdown) to this file")
 	if err := fs.Parse(args); err != nil {
@@ -134,6 +135,9 @@ func (c Config) Flags() []string {
 	}
 	if c.BigLoad != d.BigLoad {
 		out = append(out, "-big-load", c.BigLoad)
+	}
+	if c.Rev != "" {
+		out = append(out, "-rev", c.Rev)
 	}
 	if c.Seed != d.Seed {
 		out = append(out, "-seed", strconv.FormatUint(c.Seed, 10))

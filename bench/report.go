@@ -38,9 +38,9 @@ type Results struct {
 	Config Config
 	// Date is when the run started.
 	Date time.Time
-	// Commit is the git commit of the code measured ("+dirty" with
-	// uncommitted changes).
-	Commit string
+	// Commit is the git commit of the checkout ("+dirty" with uncommitted
+	// changes); Server says which code the server was built from.
+	Commit, Server string
 	// CPU, Cores, MemoryMB, OS and GoVersion describe the machine;
 	// Database the engine's version.
 	CPU, OS, GoVersion, Database string
@@ -170,6 +170,7 @@ func (r *Results) Markdown() string {
 	row := func(k, v string) { fmt.Fprintf(&b, "| %s | %s |\n", k, v) }
 	b.WriteString("| | |\n|---|---|\n")
 	row("Commit", r.Commit)
+	row("Server binary", r.Server)
 	row("Machine", fmt.Sprintf("%s, %d cores, %s MB memory", r.CPU, r.Cores, num(int(r.MemoryMB))))
 	row("OS", r.OS)
 	row("Go", r.GoVersion)

@@ -23,8 +23,37 @@ import (
 
 // buildServer builds the server binary (without the race detector) into dir.
 func buildServer(ctx context.Context, dir string) (string, error) {
-	bin := filepath.Join(dir, "pyairtable")
+	return goBuild(ctx, "", filepath.Join(dir, "pyairtable"))
+}
+
+// buildServerAt builds the server of a git commit, from a clean export of
+// it (git archive) into dir, so uncommitted work in the checkout does not
+// count. It returns the binary and the commit's full hash.
+func buildServerAt(ctx context.Context, dir, rev string) (string, string, error) {
+	out, err := exec.CommandContext(ctx, "git", "rev-parse", "--verify", rev+"^{commit}").Output()
+	if err != nil {
+		return "", "", fmt.Errorf("git rev-parse %s: %w", rev, err)
+	}
+	commit := strings.TrimSpace(string(out))
+	src := filepath.Join(dir, "src")
+	if err := os.MkdirAll(src, 0o755); err != nil {
+		return "", "", err
+	}
+	var errb bytes.Buffer
+	archive := exec.CommandContext(ctx, "sh", "-c", `git archive "$1" | tar -x -C "$2"`, "sh", commit, src)
+	archive.Stderr = &errb
+	if err := archive.Run(); err != nil {
+		return "", "", fmt.Errorf("git archive %s: %v\n%s", rev, err, errb.String())
+	}
+	bin, err := goBuild(ctx, src, filepath.Join(dir, "pyairtable"))
+	return bin, commit, err
+}
+
+// goBuild builds ./server/cmd/pyairtable of the module in dir ("" for
+// the current one) into bin.
+func goBuild(ctx context.Context, dir, bin string) (string, error) {
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/pyairtable/pyairtable/server/cmd/pyairtable")
+	cmd.Dir = dir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {

@@ -44,6 +44,9 @@ type Config struct {
 	Seed uint64
 	// ServerBin is a server binary to use instead of building one.
 	ServerBin string
+	// Rev, when set, builds the server from a clean export of this git
+	// commit instead of the working tree.
+	Rev string
 	// Keep leaves the PostgreSQL database in place.
 	Keep bool
 	// Progress receives progress lines; nil: none.
@@ -101,11 +104,22 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	s := &suite{cfg: cfg, dir: dir, gen: gen{seed: cfg.Seed}, started: time.Now(), res: newResults(cfg)}
 
 	bin := cfg.ServerBin
-	if bin == "" {
+	switch {
+	case bin != "":
+		s.res.Server = "given with -server-bin"
+	case cfg.Rev != "":
+		s.logf("building the server of %s", cfg.Rev)
+		var commit string
+		if bin, commit, err = buildServerAt(ctx, dir, cfg.Rev); err != nil {
+			return nil, err
+		}
+		s.res.Server = "built from a clean export of commit " + commit
+	default:
 		s.logf("building the server")
 		if bin, err = buildServer(ctx, dir); err != nil {
 			return nil, err
 		}
+		s.res.Server = "built from the working tree"
 	}
 	db, err := newDatabase(ctx, cfg.Engine, cfg.PostgresURL, dir)
 	if err != nil {
