@@ -39,17 +39,20 @@ import (
 // (SearchCandidates), and meanwhile treats queued records as candidates.
 // Soft deletion (deleted_at) does not queue: queries test deleted_at.
 //
-// Invariant: every record not in the queue has a row holding the text of
-// each searchable column (live fields' and type changes' target columns).
-// A row may hold more (a field deleted since), never less, and the exact
-// test always follows, so the answer is the same as without an index. A
-// column joins the searchable set either empty (a new field, or the
-// target of a type change, before any cell is written into it) or by
-// queueing every record (a rollback that brings back a column). A
-// compaction copies the cells unchanged, so it only makes the triggers
-// again. The searchable set the triggers follow is read back from the
-// update trigger in sqlite_master, so it commits and rolls back with the
-// schema change that altered it.
+// Invariant: the triggers follow a set of columns that holds every
+// searchable column (live fields' and type changes' target columns), and
+// every record not in the queue has a row holding the text of each column
+// of the set, which the indexer reads. The set may hold more (a field
+// deleted or retyped since stays in it until a rollback or a compaction
+// makes it exact), so a row may say more than the record's live fields,
+// never less; the exact test always follows, so the answer is the same as
+// without an index. A column joins the set either empty (a new field, or
+// the target of a type change, before any cell is written into it) or by
+// queueing every record (a rollback that brings back a column the set had
+// left). A compaction copies the cells unchanged, so it only makes the
+// triggers again. The set is read back from the update trigger in
+// sqlite_master, so it commits and rolls back with the schema change
+// that altered it.
 //
 // Tables made before search tables existed get theirs on first need: when
 // a text column is added, rolled back or compacted, or on the first search,
@@ -68,7 +71,7 @@ func ftsTrigger(phys, which string) string { return phys + "_fts_" + which }
 const ftsBatch = 500
 
 // ftsColumnRe finds the searchable columns in the update trigger's SQL.
-var ftsColumnRe = regexp.MustCompile(`new\."((?:[^"]|"")+)"`)
+var ftsColumnRe = regexp.MustCompile(`(json_extract\()?new\."((?:[^"]|"")+)"`)
 
 // ftsColumn is a searchable column: its name, and whether it holds a
 // barcode (JSON whose "text" is searched).
@@ -77,14 +80,24 @@ type ftsColumn struct {
 	barcode bool
 }
 
+// ref is the column's searched text in a row; alias is "new" or "old"
+// in a trigger, "" in a SELECT from the table.
+func (c ftsColumn) ref(alias string) string {
+	r := quote(c.name)
+	if alias != "" {
+		r = alias + "." + r
+	}
+	if c.barcode {
+		r = "json_extract(" + r + ", '$.text')"
+	}
+	return r
+}
+
 // ftsText is the expression of a row's indexed text.
 func ftsText(cols []ftsColumn) string {
 	parts := make([]string, len(cols))
 	for i, c := range cols {
-		parts[i] = quote(c.name)
-		if c.barcode {
-			parts[i] = "json_extract(" + parts[i] + ", '$.text')"
-		}
+		parts[i] = c.ref("")
 	}
 	return "lower(concat_ws(char(10), " + strings.Join(parts, ", ") + "))"
 }
@@ -101,10 +114,12 @@ func ftsColumnOf(name string, kind tablev1.FieldType) (ftsColumn, bool) {
 // ftsState is what the database holds of a table's search table.
 type ftsState struct {
 	exists bool
-	cols   []string // the columns the triggers follow
+	cols   []ftsColumn // the columns the triggers follow, and the indexer indexes
 }
 
-func (st ftsState) has(name string) bool { return slices.Contains(st.cols, name) }
+func (st ftsState) has(name string) bool {
+	return slices.ContainsFunc(st.cols, func(c ftsColumn) bool { return c.name == name })
+}
 
 // ftsLoad reads the search table's state.
 func ftsLoad(ctx context.Context, db bun.IDB, phys string) (ftsState, error) {
@@ -123,8 +138,8 @@ func ftsLoad(ctx context.Context, db bun.IDB, phys string) (ftsState, error) {
 			continue
 		}
 		for _, m := range ftsColumnRe.FindAllStringSubmatch(r.SQL, -1) {
-			if name := strings.ReplaceAll(m[1], `""`, `"`); !st.has(name) {
-				st.cols = append(st.cols, name)
+			if name := strings.ReplaceAll(m[2], `""`, `"`); !st.has(name) {
+				st.cols = append(st.cols, ftsColumn{name: name, barcode: m[1] != ""})
 			}
 		}
 	}
@@ -160,18 +175,10 @@ func (s *Service) ftsWanted(ctx context.Context, tx bun.IDB, t *Table) ([]ftsCol
 	return cols, nil
 }
 
-func names(cols []ftsColumn) []string {
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		out[i] = c.name
-	}
-	return out
-}
-
 // ftsApply makes the triggers follow cols, creating the search table and
 // queue when missing, and queues every record when queueAll is set. With
 // no columns it drops the triggers and empties the index and queue.
-func ftsApply(ctx context.Context, tx bun.IDB, phys string, st ftsState, cols []string, queueAll bool) error {
+func ftsApply(ctx context.Context, tx bun.IDB, phys string, st ftsState, cols []ftsColumn, queueAll bool) error {
 	exec := func(what, q string) error {
 		_, err := tx.ExecContext(ctx, q)
 		return apperr.Wrap(err, what)
@@ -196,8 +203,8 @@ func ftsApply(ctx context.Context, tx bun.IDB, phys string, st ftsState, cols []
 			quoted := make([]string, len(cols))
 			changed := make([]string, len(cols))
 			for i, c := range cols {
-				quoted[i] = quote(c)
-				changed[i] = "old." + quote(c) + " IS NOT new." + quote(c)
+				quoted[i] = quote(c.name)
+				changed[i] = c.ref("old") + " IS NOT " + c.ref("new")
 			}
 			queue := func(alias string) string {
 				return " BEGIN INSERT OR IGNORE INTO " + todo + " (seq) VALUES (" + alias + ".seq); END"
@@ -240,14 +247,14 @@ func (s *Service) ftsAddColumn(ctx context.Context, tx bun.IDB, t *Table, col ft
 		if st.has(col.name) {
 			return nil
 		}
-		return ftsApply(ctx, tx, t.PhysicalName, st, append(slices.Clone(st.cols), col.name), false)
+		return ftsApply(ctx, tx, t.PhysicalName, st, append(slices.Clone(st.cols), col), false)
 	}
 	cols, err := s.ftsWanted(ctx, tx, t)
 	if err != nil {
 		return err
 	}
-	others := slices.DeleteFunc(names(cols), func(n string) bool { return n == col.name })
-	return ftsApply(ctx, tx, t.PhysicalName, st, append(others, col.name), len(others) > 0)
+	others := slices.DeleteFunc(cols, func(c ftsColumn) bool { return c.name == col.name })
+	return ftsApply(ctx, tx, t.PhysicalName, st, append(others, col), len(others) > 0)
 }
 
 // ftsSync makes the triggers follow exactly the table's searchable
@@ -261,15 +268,14 @@ func (s *Service) ftsSync(ctx context.Context, tx bun.IDB, t *Table, rewritten b
 	if err != nil {
 		return err
 	}
-	wanted, err := s.ftsWanted(ctx, tx, t)
+	cols, err := s.ftsWanted(ctx, tx, t)
 	if err != nil {
 		return err
 	}
-	cols := names(wanted)
 	if !st.exists && len(cols) == 0 {
 		return nil
 	}
-	joined := !st.exists || (!rewritten && slices.ContainsFunc(cols, func(c string) bool { return !st.has(c) }))
+	joined := !st.exists || (!rewritten && slices.ContainsFunc(cols, func(c ftsColumn) bool { return !st.has(c.name) }))
 	return ftsApply(ctx, tx, t.PhysicalName, st, cols, joined)
 }
 
@@ -305,8 +311,8 @@ func (s *Service) IndexSearch(ctx context.Context, tableID string) (int, error) 
 }
 
 // indexSearchBatch indexes up to ftsBatch queued records of a table, in
-// one transaction, reading the searchable columns from the schema as it
-// stands in that transaction.
+// one transaction: the text of the columns the triggers follow, as they
+// stand in that transaction.
 func (s *Service) indexSearchBatch(ctx context.Context, tableID string) (int, error) {
 	n := 0
 	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -328,10 +334,7 @@ func (s *Service) indexSearchBatch(ctx context.Context, tableID string) (int, er
 			return nil
 		}
 		hi := last[n-1]
-		cols, err := s.ftsWanted(ctx, tx, t)
-		if err != nil {
-			return err
-		}
+		cols := st.cols
 		queued := "(SELECT seq FROM " + todo + " WHERE seq <= ?)"
 		if len(cols) > 0 {
 			if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO "+fts+" (rowid, t) SELECT seq, "+ftsText(cols)+
