@@ -3,8 +3,6 @@ package record
 import (
 	"context"
 	"sort"
-	"strings"
-	"time"
 
 	"github.com/uptrace/bun"
 
@@ -131,7 +129,9 @@ func (s *Service) live(ctx context.Context, tx bun.Tx, l *Layout, ps []*prepared
 }
 
 // change applies checked updates to existing records: it locks them,
-// checks etags and unique fields, writes each row and logs the changes.
+// checks etags and unique fields, writes the rows (writeRows: one
+// statement per batch on PostgreSQL, per chunk on SQLite) and logs the
+// changes.
 func (s *Service) change(ctx context.Context, tx bun.Tx, l *Layout, ps []*prepared, replace bool, userID string) ([]*Record, error) {
 	cur, err := s.live(ctx, tx, l, ps)
 	if err != nil {
@@ -154,23 +154,21 @@ func (s *Service) change(ctx context.Context, tx bun.Tx, l *Layout, ps []*prepar
 		return nil, err
 	}
 	now := s.now()
-	x := s.sqlx(tx)
+	rows := make([]rowWrite, len(ps))
+	for i, p := range ps {
+		w := rowWrite{seq: cur[p.id].Seq, cells: p.cells}
+		if replace {
+			w.cells = finals[i].cells
+		}
+		rows[i] = w
+	}
+	if err := s.writeRows(ctx, s.sqlx(tx), l, rows, userID, now); err != nil {
+		return nil, err
+	}
 	cs := newChangeSet(len(ps))
 	out := make([]*Record, len(ps))
 	for i, p := range ps {
 		old := cur[p.id]
-		set := cols
-		if !replace {
-			set = set[:0:0]
-			for _, c := range cols {
-				if _, given := p.cells[c.Field.ID]; given {
-					set = append(set, c)
-				}
-			}
-		}
-		if err := s.writeRow(ctx, x, l, set, p.cells, p.id, userID, now); err != nil {
-			return nil, err
-		}
 		r := &Record{ID: old.ID, Seq: old.Seq, Version: old.Version + 1, CreatedAt: old.CreatedAt, UpdatedAt: now,
 			CreatedBy: old.CreatedBy, UpdatedBy: userID, Cells: make(map[string]any, len(l.Columns))}
 		cs.record(r.ID)
@@ -179,8 +177,10 @@ func (s *Service) change(ctx context.Context, tx bun.Tx, l *Layout, ps []*prepar
 			if after != nil {
 				r.Cells[c.Field.ID] = after
 			}
-			before := canon(c, old.Cells[c.Field.ID])
-			if canonKey(c, before) != canonKey(c, after) {
+			if _, given := p.cells[c.Field.ID]; !given && !replace {
+				continue // kept as it was
+			}
+			if before := canon(c, old.Cells[c.Field.ID]); !sameCanon(c, before, after) {
 				cs.updated(c.Field.ID, before, after)
 			}
 		}
@@ -194,21 +194,32 @@ func (s *Service) change(ctx context.Context, tx bun.Tx, l *Layout, ps []*prepar
 	return out, nil
 }
 
-// writeRow updates one record's cells (set, from cells) and bumps its
-// version, update time and user.
-func (s *Service) writeRow(ctx context.Context, x sqlx, l *Layout, set []*Column, cells map[string]any, id, userID string, now time.Time) error {
-	var b strings.Builder
-	b.WriteString("UPDATE " + l.Physical + " SET ")
-	args := make([]any, 0, len(set)+3)
-	for _, c := range set {
-		args = append(args, x.arg(cells[c.Field.ID]))
-		b.WriteString(c.SQL + " = " + x.typed(len(args), c) + ", ")
+// sameCanon reports whether a cell's value before a write (canon) and
+// after it (as fieldtype.Type.Value made it) are the same value. Scalars
+// of one type compare directly, as both are in canonical form; anything
+// else compares by canonKey.
+func sameCanon(c *Column, before, after any) bool {
+	switch b := before.(type) {
+	case string:
+		if a, ok := after.(string); ok {
+			return a == b
+		}
+	case float64:
+		if a, ok := after.(float64); ok {
+			return a == b
+		}
+	case int64:
+		if a, ok := after.(int64); ok {
+			return a == b
+		}
+	case bool:
+		if a, ok := after.(bool); ok {
+			return a == b
+		}
+	case nil:
+		if after == nil {
+			return true
+		}
 	}
-	args = append(args, x.sysTime(now), userID, id)
-	b.WriteString("version = version + 1, updated_at = " + x.ph(len(args)-2) + ", updated_by = " + x.ph(len(args)-1) +
-		" WHERE id = " + x.ph(len(args)))
-	if _, err := x.exec(ctx, b.String(), args...); err != nil {
-		return dbError(err, l, "update record")
-	}
-	return nil
+	return canonKey(c, before) == canonKey(c, after)
 }

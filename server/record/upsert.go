@@ -24,7 +24,8 @@ const MaxMergeFields = 3
 // two may share merge values (InvalidArgument). On PostgreSQL the call
 // takes a transaction-scoped advisory lock per merge key (in key order)
 // before it looks, so concurrent upserts of one new key create one
-// record; SQLite write transactions are serial already.
+// record (a batch of more than maxKeyLocks keys locks the table's upserts
+// instead, see lockKeys); SQLite write transactions are serial already.
 func (s *Service) upsert(ctx context.Context, tx bun.Tx, tableID string, updates []Update, o UpdateOptions) (*Layout, *UpdateResult, error) {
 	var vs apperr.Violations
 	if len(o.MergeFields) > MaxMergeFields {
@@ -160,14 +161,29 @@ func mergeColumns(l *Layout, refs []string, pr *problems) []*Column {
 	return out
 }
 
+// maxKeyLocks is the most merge keys an upsert locks one by one; a
+// bigger batch locks the table's upserts instead. Each advisory lock
+// takes a slot in PostgreSQL's shared lock table (max_locks_per_transaction
+// × max_connections, 6,400 by default, for every lock of every
+// transaction): a lock per key of 1000-record batches ran it out with a
+// dozen concurrent upserts, failing every transaction of the server with
+// "out of shared memory".
+const maxKeyLocks = 64
+
 // lockKeys serialises upserts of the same merge keys on PostgreSQL with
-// transaction-scoped advisory locks, taken in one order to avoid
-// deadlocks.
+// transaction-scoped advisory locks. A batch of at most maxKeyLocks keys
+// takes the table's upsert lock shared and then a lock per key, in key
+// order; a bigger one takes the table's upsert lock alone, exclusive. So
+// two upserts sharing a key always queue, a call holds at most
+// maxKeyLocks+1 locks, and big batches of one table run one at a time
+// (they would contend for the same index pages anyway). The table lock
+// uses the two-integer lock space, the keys the bigint one, so they
+// never collide.
 func (s *Service) lockKeys(ctx context.Context, tx bun.Tx, tableID string, keys []string) error {
 	if s.db.Engine != storage.Postgres {
 		return nil
 	}
-	var hashes []int64
+	hashes := make([]int64, 0, len(keys))
 	for _, k := range keys {
 		h := fnv.New64a()
 		h.Write([]byte(tableID))
@@ -177,81 +193,21 @@ func (s *Service) lockKeys(ctx context.Context, tx bun.Tx, tableID string, keys 
 	}
 	slices.Sort(hashes)
 	hashes = slices.Compact(hashes)
-	_, err := s.sqlx(tx).exec(ctx,
+	h := fnv.New64a()
+	h.Write([]byte(tableID))
+	table := h.Sum64()
+	hi, lo := int32(table>>32), int32(table)
+	x := s.sqlx(tx)
+	if len(hashes) > maxKeyLocks {
+		_, err := x.exec(ctx, "SELECT pg_advisory_xact_lock($1::int4, $2::int4)", hi, lo)
+		return dbError(err, nil, "lock the table's upserts")
+	}
+	// The table lock first: a key lock held while waiting for it could
+	// close a cycle through a big batch queued for the table.
+	if _, err := x.exec(ctx, "SELECT pg_advisory_xact_lock_shared($1::int4, $2::int4)", hi, lo); err != nil {
+		return dbError(err, nil, "lock the table's upserts")
+	}
+	_, err := x.exec(ctx,
 		"SELECT pg_advisory_xact_lock(k) FROM (SELECT k FROM unnest($1::bigint[]) AS k ORDER BY k OFFSET 0) AS s", hashes)
 	return dbError(err, nil, "lock merge keys")
-}
-
-// match finds the live records whose merge fields hold each input's
-// values: merge key -> record ids.
-func (s *Service) match(ctx context.Context, tx bun.Tx, l *Layout, merge []*Column, ps []*prepared) (map[string][]string, error) {
-	x := s.sqlx(tx)
-	out := map[string][]string{}
-	var sel strings.Builder
-	sel.WriteString("SELECT id")
-	for _, c := range merge {
-		sel.WriteString(", " + c.SQL)
-	}
-	sel.WriteString(" FROM " + l.Physical + " WHERE deleted_at IS NULL AND ")
-	chunk := 1000 / len(merge)
-	for start := 0; start < len(ps); start += chunk {
-		part := ps[start:min(start+chunk, len(ps))]
-		var where strings.Builder
-		var args []any
-		if len(merge) == 1 {
-			c := merge[0]
-			where.WriteString(c.SQL + " IN (")
-			for i, p := range part {
-				if i > 0 {
-					where.WriteString(", ")
-				}
-				args = append(args, x.arg(p.cells[c.Field.ID]))
-				where.WriteString(x.typed(len(args), c))
-			}
-			where.WriteString(")")
-		} else {
-			for i, p := range part {
-				if i > 0 {
-					where.WriteString(" OR ")
-				}
-				where.WriteString("(")
-				for j, c := range merge {
-					if j > 0 {
-						where.WriteString(" AND ")
-					}
-					args = append(args, x.arg(p.cells[c.Field.ID]))
-					where.WriteString(c.SQL + " = " + x.typed(len(args), c))
-				}
-				where.WriteString(")")
-			}
-		}
-		rows, err := x.query(ctx, sel.String()+"("+where.String()+") ORDER BY seq", args...)
-		if err != nil {
-			return nil, dbError(err, l, "match records")
-		}
-		for rows.Next() {
-			var id string
-			vals := make([]any, len(merge))
-			dest := []any{&id}
-			for i := range vals {
-				dest = append(dest, &vals[i])
-			}
-			if err := rows.Scan(dest...); err != nil {
-				rows.Close()
-				return nil, dbError(err, l, "match records")
-			}
-			parts := make([]string, len(merge))
-			for i, c := range merge {
-				parts[i] = canonKey(c, vals[i])
-			}
-			k := strings.Join(parts, "\x00")
-			out[k] = append(out[k], id)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, dbError(err, l, "match records")
-		}
-	}
-	return out, nil
 }
