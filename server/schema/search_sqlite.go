@@ -2,12 +2,9 @@ package schema
 
 import (
 	"context"
-	"log/slog"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -33,10 +30,12 @@ import (
 // indexer (IndexSearch) takes the queue in batches, each in a short
 // transaction that indexes the queued rows again from the table (and
 // drops those purged). Indexing a row costs far more than writing it
-// (about 1.4k rows/s one by one, 6k rows/s in batches, for 1 KB of text,
-// against over 10k record writes/s), so it stays off the write path: a
+// (measured here for 1 KB of text: about 1.4k rows/s one by one, 1.5k to
+// 6k rows/s in batches, against 8k to 10k record writes/s; see
+// BenchmarkSearchIndex in server/record), so it stays off the write path: a
 // search starts the indexer in the background when the queue is not empty
-// (SearchCandidates), and meanwhile treats queued records as candidates.
+// (SearchCandidates, search_sqlite_index.go), and meanwhile treats queued
+// records as candidates.
 // Soft deletion (deleted_at) does not queue: queries test deleted_at.
 //
 // Invariant: the triggers follow a set of columns that holds every
@@ -68,7 +67,7 @@ func ftsTodo(phys string) string { return phys + "_fts_todo" }
 func ftsTrigger(phys, which string) string { return phys + "_fts_" + which }
 
 // ftsBatch is how many queued records an indexing transaction takes.
-const ftsBatch = 500
+const ftsBatch = 256
 
 // ftsColumnRe finds the searchable columns in the update trigger's SQL.
 var ftsColumnRe = regexp.MustCompile(`(json_extract\()?new\."((?:[^"]|"")+)"`)
@@ -291,131 +290,4 @@ func (s *Service) dropSearchTable(ctx context.Context, tx bun.IDB, t *Table) err
 		}
 	}
 	return nil
-}
-
-// IndexSearch brings a table's SQLite search table up to date: it indexes
-// the queued records, a batch per transaction, until the queue is empty,
-// and returns how many it took. A no-op on PostgreSQL.
-func (s *Service) IndexSearch(ctx context.Context, tableID string) (int, error) {
-	if s.db.Engine != storage.SQLite {
-		return 0, nil
-	}
-	total := 0
-	for {
-		n, err := s.indexSearchBatch(ctx, tableID)
-		total += n
-		if err != nil || n == 0 {
-			return total, err
-		}
-	}
-}
-
-// indexSearchBatch indexes up to ftsBatch queued records of a table, in
-// one transaction: the text of the columns the triggers follow, as they
-// stand in that transaction.
-func (s *Service) indexSearchBatch(ctx context.Context, tableID string) (int, error) {
-	n := 0
-	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		t, err := s.GetTable(ctx, tx, tableID)
-		if err != nil {
-			return err
-		}
-		phys := t.PhysicalName
-		st, err := ftsLoad(ctx, tx, phys)
-		if err != nil || !st.exists {
-			return err
-		}
-		fts, todo := quote(ftsTable(phys)), quote(ftsTodo(phys))
-		var last []int64
-		if err := tx.NewRaw("SELECT seq FROM "+todo+" ORDER BY seq LIMIT "+strconv.Itoa(ftsBatch)).Scan(ctx, &last); err != nil {
-			return apperr.Wrap(err, "read search queue")
-		}
-		if n = len(last); n == 0 {
-			return nil
-		}
-		hi := last[n-1]
-		cols := st.cols
-		queued := "(SELECT seq FROM " + todo + " WHERE seq <= ?)"
-		if len(cols) > 0 {
-			if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO "+fts+" (rowid, t) SELECT seq, "+ftsText(cols)+
-				" FROM "+quote(phys)+" WHERE seq IN "+queued, hi); err != nil {
-				return apperr.Wrap(err, "index records for search")
-			}
-		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM "+fts+" WHERE rowid IN (SELECT q.seq FROM "+todo+
-			" AS q WHERE q.seq <= ? AND NOT EXISTS (SELECT 1 FROM "+quote(phys)+" AS r WHERE r.seq = q.seq))", hi); err != nil {
-			return apperr.Wrap(err, "unindex purged records")
-		}
-		_, err = tx.ExecContext(ctx, "DELETE FROM "+todo+" WHERE seq <= ?", hi)
-		return apperr.Wrap(err, "empty search queue")
-	})
-	return n, err
-}
-
-// SearchCandidates returns a condition on seq that narrows a search for
-// text (trimmed) to the records that may contain it, for the exact test
-// to follow: on SQLite, those whose row in the table's search table holds
-// the lower-cased text (a MATCH on a quoted phrase) or that wait in its
-// queue. It returns "" when the index cannot help: on PostgreSQL (whose
-// trigram indexes serve the exact test itself), for text shorter than 3
-// characters (a trigram index cannot look up less), or when the search
-// table cannot be had. A table made before search tables existed gets one
-// here, in its own short transaction that queues every record; a queue
-// not empty starts the indexer in the background.
-func (s *Service) SearchCandidates(ctx context.Context, t *Table, text string) (string, []any) {
-	folded := strings.ToLower(text)
-	if s.db.Engine != storage.SQLite || utf8.RuneCountInString(folded) < MinIndexedSearch {
-		return "", nil
-	}
-	phys := t.PhysicalName
-	if _, ok := s.ftsReady.Load(phys); !ok {
-		st, err := ftsLoad(ctx, s.db, phys)
-		if err == nil && !st.exists {
-			err = s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-				cur, err := s.GetTable(ctx, tx, t.ID)
-				if err != nil {
-					return err
-				}
-				if err := s.ftsSync(ctx, tx, cur, false); err != nil {
-					return err
-				}
-				st, err = ftsLoad(ctx, tx, phys)
-				return err
-			})
-		}
-		if err != nil || !st.exists {
-			if err != nil {
-				slog.WarnContext(ctx, "search runs without its index", "table", t.ID, "err", err)
-			}
-			return "", nil
-		}
-		s.ftsReady.Store(phys, true)
-	}
-	fts, todo := quote(ftsTable(phys)), quote(ftsTodo(phys))
-	var waiting bool
-	if err := s.db.NewRaw("SELECT EXISTS (SELECT 1 FROM "+todo+")").Scan(ctx, &waiting); err == nil && waiting {
-		s.indexInBackground(ctx, t.ID)
-	}
-	return "(seq IN (SELECT rowid FROM " + fts + " WHERE " + fts + " MATCH ?) OR seq IN (SELECT seq FROM " + todo + "))",
-		[]any{`"` + strings.ReplaceAll(folded, `"`, `""`) + `"`}
-}
-
-// MinIndexedSearch is the shortest search text, in characters, a trigram
-// index can look up.
-const MinIndexedSearch = 3
-
-// indexInBackground runs IndexSearch for the table in a goroutine, unless
-// one runs for it already; failures are logged (the queued records stay
-// candidates of every search, so results stay right).
-func (s *Service) indexInBackground(ctx context.Context, tableID string) {
-	if _, running := s.ftsIndexing.LoadOrStore(tableID, true); running {
-		return
-	}
-	ctx = context.WithoutCancel(ctx)
-	go func() {
-		defer s.ftsIndexing.Delete(tableID)
-		if n, err := s.IndexSearch(ctx, tableID); err != nil {
-			slog.WarnContext(ctx, "search indexing stopped", "table", tableID, "indexed", n, "err", err)
-		}
-	}()
 }
