@@ -64,16 +64,18 @@ func (q *queries) gridWhere() string {
 	return "deleted_at IS NULL AND " + q.p.col[fStatus] + " = " + q.s.raw.ph(1) + " AND " + q.p.col[fActive] + " = TRUE"
 }
 
-// gridSQL is the hand-written grid query; after, when true, continues
-// after a (Rank, seq) cursor given as the 2nd and 3rd arguments.
+// gridSQL is the hand-written grid query, with the API's order (empty
+// cells first when ascending, then insertion order); after, when true,
+// continues after a (Rank, seq) cursor given as the 2nd to 5th arguments
+// (rank, rank, rank, seq), with a seek on Rank first.
 func (q *queries) gridSQL(what string, after bool) string {
 	where := q.gridWhere()
 	if after {
 		r := q.p.col[fRank]
 		ph := q.s.raw.ph
-		where += " AND (" + r + " > " + ph(2) + " OR (" + r + " = " + ph(3) + " AND seq > " + ph(4) + "))"
+		where += " AND " + r + " >= " + ph(2) + " AND (" + r + " > " + ph(3) + " OR (" + r + " = " + ph(4) + " AND seq > " + ph(5) + "))"
 	}
-	return "SELECT " + what + " FROM " + q.p.name + " WHERE " + where + " ORDER BY " + q.p.col[fRank] + ", seq LIMIT " + fmt.Sprint(pageSize)
+	return "SELECT " + what + " FROM " + q.p.name + " WHERE " + where + " ORDER BY " + q.p.col[fRank] + " ASC NULLS FIRST, seq LIMIT " + fmt.Sprint(pageSize)
 }
 
 // filterRequest is the unindexed query: Quantity below 50, the most
@@ -243,16 +245,16 @@ func (q *queries) indexed(ctx context.Context) error {
 	}
 	var rank float64
 	var seq int64
-	err = q.s.raw.queryRow(ctx, "SELECT "+q.p.col[fRank]+", seq FROM "+q.p.name+" WHERE "+q.gridWhere()+" ORDER BY "+q.p.col[fRank]+", seq LIMIT 1 OFFSET "+fmt.Sprint((deep-1)*pageSize-1),
+	err = q.s.raw.queryRow(ctx, "SELECT "+q.p.col[fRank]+", seq FROM "+q.p.name+" WHERE "+q.gridWhere()+" ORDER BY "+q.p.col[fRank]+" ASC NULLS FIRST, seq LIMIT 1 OFFSET "+fmt.Sprint((deep-1)*pageSize-1),
 		[]any{choice}, &rank, &seq)
 	if err != nil {
 		return err
 	}
-	if err := q.sameIDs(ctx, fmt.Sprintf("grid query page %d", deep), q.gridRequest(token), q.gridSQL("id", true), choice, rank, rank, seq); err != nil {
+	if err := q.sameIDs(ctx, fmt.Sprintf("grid query page %d", deep), q.gridRequest(token), q.gridSQL("id", true), choice, rank, rank, rank, seq); err != nil {
 		return err
 	}
 	q.s.logf("grid query page %d: %d calls each", deep, cfg.QueryIters)
-	pd, pdsql, err := q.pair(ctx, cfg.QueryIters, q.list(q.gridRequest(token)), q.sql(q.gridSQL(q.columns(), true), choice, rank, rank, seq))
+	pd, pdsql, err := q.pair(ctx, cfg.QueryIters, q.list(q.gridRequest(token)), q.sql(q.gridSQL(q.columns(), true), choice, rank, rank, rank, seq))
 	if err != nil {
 		return err
 	}
