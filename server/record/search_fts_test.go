@@ -367,3 +367,36 @@ func TestSearchPlanUsesSearchTable(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchAfterBackgroundConversion: a type change on a table above the
+// inline threshold converts in an operation, batch by batch; the switched
+// field's text is found, and so is text written during the conversion.
+func TestSearchAfterBackgroundConversion(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		f := rStart(t, db, []schema.FieldSpec{{Name: "Name", Type: sText}, {Name: "Code", Type: sNumber}})
+		f.schemas.SetInlineRows(1)
+		f.rInsert(t, map[string]any{"Name": "alpha", "Code": 4242}, map[string]any{"Name": "beta", "Code": 17})
+		kind := sText
+		var change *schema.FieldChange
+		rTx(t, db, func(ctx context.Context, tx bun.Tx) error {
+			var err error
+			change, err = f.schemas.UpdateField(ctx, tx, f.table.ID, f.fields["Code"].ID, "", f.userID, schema.FieldPatch{Type: &kind})
+			return err
+		})
+		if change.Operation == nil {
+			t.Fatal("the type change did not start an operation")
+		}
+		f.sSearch(t, "4242") // still a number until the switch
+		f.rInsert(t, map[string]any{"Name": "gamma", "Code": 94242})
+		if err := f.schemas.ConvertField(ctx, change.Operation); err != nil {
+			t.Fatal(err)
+		}
+		f.reload(t)
+		f.sSearch(t, "4242", "alpha", "gamma")
+		f.sSearch(t, "17", "beta")
+		if db.Engine == storage.SQLite && f.sMatches(t, "4242") != 2 {
+			t.Fatalf("the index holds %d rows with 4242, want 2", f.sMatches(t, "4242"))
+		}
+	})
+}
