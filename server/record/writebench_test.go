@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -295,4 +296,62 @@ func wRawUpsertRate(b *testing.B, db *storage.DB, f *wFix, rounds int) float64 {
 		return nil
 	}))
 	return float64(rounds*record.MaxBatch) / time.Since(start).Seconds()
+}
+
+// BenchmarkUpsertConcurrent measures upserts as BenchmarkUpsert's by 4
+// clients at once, each with its own keys (half existing records, half
+// new), as the records benchmark's clients send them.
+func BenchmarkUpsertConcurrent(b *testing.B) {
+	const clients = 4
+	for _, engine := range storagetest.Engines {
+		b.Run(string(engine), func(b *testing.B) {
+			db := storagetest.Open(b, engine)
+			f := wStart(b, db, wBenchSpecs()...)
+			f.makeUnique(b, "Email")
+			ctx := context.Background()
+			rows := wBenchRows(b, clients*record.MaxBatch)
+			for start := 0; start < len(rows); start += record.MaxBatch {
+				wMust(b, db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+					_, _, err := f.recs.Create(ctx, tx, f.table.ID, rows[start:start+record.MaxBatch], record.WriteOptions{UserID: f.userID})
+					return err
+				}))
+			}
+			batches := make([][][]record.Update, clients)
+			for c := range batches {
+				for n := range b.N {
+					batch := wBenchUpserts(b, record.MaxBatch, n, "new-c"+strconv.Itoa(c)+"-")
+					for i := 0; i < len(batch); i += 2 {
+						batch[i].Fields["Email"] = wCells(b, map[string]any{"e": "user" + strconv.Itoa(c*record.MaxBatch+i) + "@example.com"})["e"]
+					}
+					batches[c] = append(batches[c], batch)
+				}
+			}
+			o := record.UpdateOptions{WriteOptions: record.WriteOptions{UserID: f.userID}, MergeFields: []string{"Email"}}
+			b.ResetTimer()
+			start := time.Now()
+			var wg sync.WaitGroup
+			errs := make(chan error, clients)
+			for c := range clients {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for _, batch := range batches[c] {
+						if err := db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+							_, _, err := f.recs.Update(ctx, tx, f.table.ID, batch, o)
+							return err
+						}); err != nil {
+							errs <- err
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(clients*b.N*record.MaxBatch)/time.Since(start).Seconds(), "records/s")
+		})
+	}
 }
