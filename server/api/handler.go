@@ -46,6 +46,10 @@ var Services = []string{
 	datav1connect.RecordServiceName,
 }
 
+// compressMinBytes is the smallest response the server compresses (when
+// the client accepts it).
+const compressMinBytes = 4096
+
 // Deps are what the handlers need.
 type Deps struct {
 	DB         *storage.DB
@@ -87,6 +91,8 @@ func NewHandler(d Deps) http.Handler {
 			d.Log.ErrorContext(ctx, "panic in a handler", "procedure", spec.Procedure, "panic", p)
 			return connect.NewError(connect.CodeInternal, errors.New("internal error; the server log has the details"))
 		}),
+		// Compressing small responses costs more than it saves.
+		connect.WithCompressMinBytes(compressMinBytes),
 		connect.WithReadMaxBytes(d.MaxRequestBytes),
 		connect.WithSendMaxBytes(d.MaxResponseBytes),
 	}

@@ -205,8 +205,12 @@ func ftsApply(ctx context.Context, tx bun.IDB, phys string, st ftsState, cols []
 				quoted[i] = quote(c.name)
 				changed[i] = c.ref("old") + " IS NOT " + c.ref("new")
 			}
+			// No OR IGNORE: a statement's own conflict clause (an upsert's
+			// ON CONFLICT, say) overrides a trigger's, so the queue is
+			// written only where the record is not queued yet.
 			queue := func(alias string) string {
-				return " BEGIN INSERT OR IGNORE INTO " + todo + " (seq) VALUES (" + alias + ".seq); END"
+				return " BEGIN INSERT INTO " + todo + " (seq) SELECT " + alias + ".seq WHERE NOT EXISTS (SELECT 1 FROM " +
+					todo + " WHERE seq = " + alias + ".seq); END"
 			}
 			for _, q := range []string{
 				"CREATE TRIGGER " + quote(ftsTrigger(phys, "ai")) + " AFTER INSERT ON " + tbl + queue("new"),
