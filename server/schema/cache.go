@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -28,17 +29,28 @@ func (s *Service) SetCache(c Cache) { s.cache = c }
 
 func schemaKey(tableID string) string { return "tbl:" + tableID }
 
+// decodedTable is a cached table's encoding and the table it decodes to.
+type decodedTable struct {
+	raw []byte
+	t   *Table
+}
+
 // Table returns a table with its fields like GetTable, served from the
 // cache when it holds the table: the read every request about a table
-// makes.
+// makes. A table read from the cache is decoded once per version and
+// shared by the callers that read it: they must not change it.
 func (s *Service) Table(ctx context.Context, id string) (*Table, error) {
 	if s.cache == nil {
 		return s.GetTable(ctx, s.db, id)
 	}
 	key := schemaKey(id)
 	if raw, ok, err := s.cache.Get(ctx, key); err == nil && ok {
+		if d, ok := s.decoded.Load(id); ok && bytes.Equal(d.(*decodedTable).raw, raw) {
+			return d.(*decodedTable).t, nil
+		}
 		var t Table
 		if json.Unmarshal(raw, &t) == nil && t.ID == id {
+			s.decoded.Store(id, &decodedTable{raw: bytes.Clone(raw), t: &t})
 			return &t, nil
 		}
 	}

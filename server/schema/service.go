@@ -28,6 +28,7 @@ type Service struct {
 	links       sync.Map               // base id -> workspace id, table id -> base id (see resolve.go)
 	ftsReady    sync.Map               // SQLite physical table names whose search table exists
 	ftsIndexing sync.Map               // table ids whose search queue is being indexed
+	decoded     sync.Map               // table id -> *decodedTable: the last cached table decoded (see Table)
 }
 
 // NewService returns a Service keeping deleted bases and tables restorable
