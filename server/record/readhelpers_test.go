@@ -21,9 +21,7 @@ import (
 	"github.com/pyairtable/pyairtable/server/record"
 	"github.com/pyairtable/pyairtable/server/schema"
 	"github.com/pyairtable/pyairtable/server/storage"
-	"github.com/pyairtable/pyairtable/server/user"
 	"github.com/pyairtable/pyairtable/server/view"
-	"github.com/pyairtable/pyairtable/server/workspace"
 )
 
 // rFix is a database with a base, a table made by the real schema
@@ -44,29 +42,9 @@ type rFix struct {
 // rStart makes a table with the given fields in a new base.
 func rStart(t *testing.T, db *storage.DB, specs []schema.FieldSpec) *rFix {
 	t.Helper()
-	pages := pagetoken.New([]byte("read test key"))
-	f := &rFix{db: db, schemas: schema.NewService(db, pages, 7*24*time.Hour), fields: map[string]*schema.Field{}, ids: map[string]string{}}
-	f.views = view.NewService(db, pages, f.schemas)
-	f.recs = record.NewService(db, f.schemas, f.views, pages, 0)
-	rTx(t, db, func(ctx context.Context, tx bun.Tx) error {
-		email := "ada." + strings.ToLower(ids.Random(8)) + "@example.com"
-		u, err := user.Create(ctx, tx, email, "Ada")
-		if err != nil {
-			return err
-		}
-		f.userID = u.ID
-		ws, err := workspace.NewService(db, pages).Create(ctx, tx, workspace.Owner{UserID: u.ID, Email: email}, "W", "")
-		if err != nil {
-			return err
-		}
-		base, err := f.schemas.CreateBase(ctx, tx, ws.ID, u.ID, "Base", "")
-		if err != nil {
-			return err
-		}
-		f.baseID = base.ID
-		f.table, err = f.schemas.CreateTable(ctx, tx, base.ID, u.ID, "Things", "", specs)
-		return err
-	})
+	e := newTableEnv(t, db, "ada."+strings.ToLower(ids.Random(8))+"@example.com", specs)
+	f := &rFix{db: db, schemas: e.schemas, recs: e.recs, views: e.views, userID: e.userID, baseID: e.baseID, table: e.table,
+		fields: map[string]*schema.Field{}, ids: map[string]string{}}
 	f.reload(t)
 	return f
 }

@@ -5,20 +5,15 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/uptrace/bun"
 	"google.golang.org/protobuf/types/known/structpb"
 
 	tablev1 "github.com/pyairtable/pyairtable/gen/pyairtable/table/v1"
 	"github.com/pyairtable/pyairtable/server/apperr"
-	"github.com/pyairtable/pyairtable/server/pagetoken"
 	"github.com/pyairtable/pyairtable/server/record"
 	"github.com/pyairtable/pyairtable/server/schema"
 	"github.com/pyairtable/pyairtable/server/storage"
-	"github.com/pyairtable/pyairtable/server/user"
-	"github.com/pyairtable/pyairtable/server/view"
-	"github.com/pyairtable/pyairtable/server/workspace"
 )
 
 // wFix is a database with a table made by the real schema service and the
@@ -36,27 +31,8 @@ type wFix struct {
 // wStart makes a table with the given fields in a new base.
 func wStart(t testing.TB, db *storage.DB, specs ...schema.FieldSpec) *wFix {
 	t.Helper()
-	pages := pagetoken.New([]byte("write test key"))
-	f := &wFix{db: db, schemas: schema.NewService(db, pages, 7*24*time.Hour)}
-	f.recs = record.NewService(db, f.schemas, view.NewService(db, pages, f.schemas), pages, 0)
-	wMust(t, db.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
-		u, err := user.Create(ctx, tx, "grace@example.com", "Grace")
-		if err != nil {
-			return err
-		}
-		f.userID = u.ID
-		ws, err := workspace.NewService(db, pages).Create(ctx, tx, workspace.Owner{UserID: u.ID, Email: "grace@example.com"}, "W", "")
-		if err != nil {
-			return err
-		}
-		base, err := f.schemas.CreateBase(ctx, tx, ws.ID, u.ID, "Base", "")
-		if err != nil {
-			return err
-		}
-		f.baseID = base.ID
-		f.table, err = f.schemas.CreateTable(ctx, tx, base.ID, u.ID, "Things", "", specs)
-		return err
-	}))
+	e := newTableEnv(t, db, "grace@example.com", specs)
+	f := &wFix{db: db, schemas: e.schemas, recs: e.recs, userID: e.userID, baseID: e.baseID, table: e.table}
 	return f
 }
 
