@@ -304,20 +304,23 @@ func (r *rawDB) ids(ctx context.Context, out *[]string, q string, args ...any) e
 			return err
 		}
 		defer rows.Close()
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				return err
-			}
-			*out = append(*out, s)
-		}
-		return rows.Err()
+		return scanStrings(rows, out)
 	}
 	rows, err := r.lite.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	return scanStrings(rows, out)
+}
+
+// scanStrings appends the first column of every row to out; rows are
+// pgx's or database/sql's.
+func scanStrings(rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}, out *[]string) error {
 	for rows.Next() {
 		var s string
 		if err := rows.Scan(&s); err != nil {
