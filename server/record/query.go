@@ -105,11 +105,7 @@ func (s *Service) resolveView(ctx context.Context, tableID, ref string) (*view.R
 	if err != nil {
 		return nil, apperr.Wrap(err, "find view")
 	}
-	views := s.views
-	if views == nil {
-		views = view.NewService(s.db, s.pages, s.schemas)
-	}
-	return views.GetView(ctx, s.db, tableID, id)
+	return s.views.GetView(ctx, s.db, tableID, id)
 }
 
 // plan resolves a live-record query: view, filter, search, sorts and
