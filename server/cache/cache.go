@@ -33,6 +33,12 @@ type Cache interface {
 	// Invalidate drops the keys everywhere: on every process that shares the
 	// same store, the next Get misses.
 	Invalidate(ctx context.Context, keys ...string) error
+	// Settle shortens the tombstones of keys to d, once the change they
+	// guard has committed (or rolled back): a reader that loaded data
+	// before then has d to Fill it, and is refused; Fills after d store
+	// again. Without Settle a tombstone lives MaxTTL + TombstoneMargin. A
+	// key without a tombstone gets one that lives d.
+	Settle(ctx context.Context, d time.Duration, keys ...string) error
 }
 
 const (

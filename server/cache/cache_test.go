@@ -146,6 +146,41 @@ func TestFillAfterInvalidateIsNoop(t *testing.T) {
 	})
 }
 
+func TestSettleShortensTombstone(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be backend) {
+		ctx := context.Background()
+		c, _ := be.open(t)
+		if err := c.Invalidate(ctx, "k"); err != nil {
+			t.Fatal(err)
+		}
+		const d = 150 * time.Millisecond
+		if err := c.Settle(ctx, d, "k", "fresh"); err != nil {
+			t.Fatal(err)
+		}
+		settled := time.Now()
+		// Within d, a reader that loaded before the change is still refused,
+		// on an invalidated key and on one that had no tombstone.
+		for _, k := range []string{"k", "fresh"} {
+			if err := c.Fill(ctx, k, []byte("stale"), time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			if val, ok := mustGet(t, c, k); ok && time.Since(settled) < d {
+				t.Fatalf("Get(%s) within the settled tombstone = %q; want a miss", k, val)
+			}
+		}
+		time.Sleep(time.Until(settled.Add(d + 50*time.Millisecond)))
+		if err := c.Fill(ctx, "k", []byte("new"), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if val, ok := mustGet(t, c, "k"); !ok || string(val) != "new" {
+			t.Fatalf("Get after the settled tombstone expired = %q, %v; want \"new\"", val, ok)
+		}
+		if err := c.Settle(ctx, 0, "k"); !errors.Is(err, ErrBadTTL) {
+			t.Fatalf("Settle(0) = %v; want ErrBadTTL", err)
+		}
+	})
+}
+
 func TestInvalidateReachesOtherProcess(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, be backend) {
 		ctx := context.Background()

@@ -93,6 +93,23 @@ func (c *memory) Invalidate(_ context.Context, keys ...string) error {
 	return nil
 }
 
+func (c *memory) Settle(_ context.Context, d time.Duration, keys ...string) error {
+	if d <= 0 {
+		return ErrBadTTL
+	}
+	now := time.Now()
+	e := entry{tomb: true, expires: now.Add(d)}
+	c.mu.Lock()
+	for _, key := range keys {
+		if _, found := c.entries[key]; !found {
+			c.makeRoom(now)
+		}
+		c.entries[key] = e
+	}
+	c.mu.Unlock()
+	return nil
+}
+
 // makeRoom frees space for one more entry. It runs only when the map is full
 // and then frees an eighth of it, so its linear cost is paid once per
 // maxEntries/8 insertions. The caller holds c.mu.

@@ -134,6 +134,22 @@ func (c *redisCache) Invalidate(ctx context.Context, keys ...string) error {
 	return nil
 }
 
+func (c *redisCache) Settle(ctx context.Context, d time.Duration, keys ...string) error {
+	if d <= 0 {
+		return ErrBadTTL
+	}
+	cmds := make(rueidis.Commands, 0, len(keys))
+	for _, key := range keys {
+		cmds = append(cmds, c.client.B().Set().Key(c.prefix+key).Value(tombstone).Px(d).Build())
+	}
+	for _, resp := range c.client.DoMulti(ctx, cmds...) {
+		if err := resp.Error(); err != nil {
+			return fmt.Errorf("cache %s: settle: %w", c.name, err)
+		}
+	}
+	return nil
+}
+
 // awaitLocal returns once this process's client-side cache no longer serves
 // a value for k. Other processes learn of the tombstone through the same
 // push; this process waits for it so that its own next Get misses for sure.

@@ -19,13 +19,21 @@ type Cache interface {
 	Get(ctx context.Context, key string) ([]byte, bool, error)
 	Fill(ctx context.Context, key string, val []byte, ttl time.Duration) error
 	Invalidate(ctx context.Context, keys ...string) error
+	Settle(ctx context.Context, d time.Duration, keys ...string) error
 }
 
 // schemaTTL bounds how long a cached schema lives without a change.
 const schemaTTL = 5 * time.Minute
 
-// SetCache makes table reads go through c.
-func (s *Service) SetCache(c Cache) { s.cache = c }
+// SetCache makes table reads go through c. After a schema change ends, a
+// table's schema loaded before it may not be cached for settle (default
+// DefaultCacheSettle when settle <= 0).
+func (s *Service) SetCache(c Cache, settle time.Duration) {
+	if settle <= 0 {
+		settle = DefaultCacheSettle
+	}
+	s.cache, s.settle = c, settle
+}
 
 func schemaKey(tableID string) string { return "tbl:" + tableID }
 
@@ -72,9 +80,22 @@ func (s *Service) Table(ctx context.Context, id string) (*Table, error) {
 // cache epoch for servers without Redis.
 func (s *Service) invalidate(ctx context.Context, tx bun.IDB, tableID string) error {
 	if s.cache != nil {
-		if err := s.cache.Invalidate(ctx, schemaKey(tableID)); err != nil {
+		key := schemaKey(tableID)
+		if err := s.cache.Invalidate(ctx, key); err != nil {
 			return err
 		}
+		// Once the change commits, the table may be cached again soon: the
+		// tombstone need only outlast reads that began before the commit.
+		storage.AfterTx(ctx, func() {
+			if err := s.cache.Settle(context.WithoutCancel(ctx), s.settle, key); err != nil {
+				slog.WarnContext(ctx, "schema cache settle failed", "table_id", tableID, "err", err)
+			}
+		})
 	}
 	return storage.BumpEpoch(ctx, tx)
 }
+
+// DefaultCacheSettle is how long, after a schema change ends, a table's
+// schema loaded before the change may not be cached: far longer than a
+// load takes, far shorter than the tombstone's full life.
+const DefaultCacheSettle = 5 * time.Second

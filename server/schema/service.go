@@ -17,9 +17,10 @@ type Service struct {
 	db    *storage.DB
 	pages *pagetoken.Codec
 	// Trash is how long deleted bases and tables can be restored.
-	trash time.Duration
-	now   func() time.Time
-	cache Cache // nil: no cache
+	trash  time.Duration
+	now    func() time.Time
+	cache  Cache         // nil: no cache
+	settle time.Duration // see SetCache
 	// inlineRows is the most records a type change converts in the request.
 	inlineRows  int64
 	runner      *operation.Runner      // nil: Purge leaves its operations to the workers

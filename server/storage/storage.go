@@ -12,8 +12,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -74,7 +76,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 }
 
 func openPostgres(rawURL string) (*DB, error) {
-	sqldb, err := sql.Open("pgx", rawURL)
+	sqldb, err := sql.Open("pgx", withSimpleProtocol(rawURL))
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
@@ -82,6 +84,37 @@ func openPostgres(rawURL string) (*DB, error) {
 	sqldb.SetMaxIdleConns(10)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
 	return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Engine: Postgres}, nil
+}
+
+// withSimpleProtocol makes the simple query protocol the default of a
+// PostgreSQL connection string (unless it names a mode itself). bun writes
+// its arguments into the SQL text, so nearly every statement is new to the
+// server: the default mode would prepare each one (an extra round trip)
+// and fill the statement cache with statements used once. Statements with
+// bound parameters ask for preparation through BoundArgs.
+func withSimpleProtocol(rawURL string) string {
+	if strings.Contains(rawURL, "default_query_exec_mode") {
+		return rawURL
+	}
+	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
+		sep := "?"
+		if strings.Contains(rawURL, "?") {
+			sep = "&"
+		}
+		return rawURL + sep + "default_query_exec_mode=simple_protocol"
+	}
+	return rawURL + " default_query_exec_mode=simple_protocol"
+}
+
+// BoundArgs returns the arguments of a statement written with bound
+// parameters ($1, $2, … on PostgreSQL; ? on SQLite) for database/sql. On
+// PostgreSQL they ask pgx to prepare the statement once per connection and
+// bind the values in binary, since such statements repeat with new values.
+func BoundArgs(engine Engine, args []any) []any {
+	if engine != Postgres {
+		return args
+	}
+	return append([]any{pgx.QueryExecModeCacheStatement}, args...)
 }
 
 func openSQLite(rawURL string) (*DB, error) {
@@ -130,7 +163,45 @@ func redact(raw string) string {
 func Redact(raw string) string { return redact(raw) }
 
 // InTx runs fn in a transaction and commits it when fn returns nil. On
-// SQLite the transaction holds the write lock from its start.
+// SQLite the transaction holds the write lock from its start. Functions
+// given to AfterTx with fn's context run once the transaction has ended,
+// committed or not.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return db.RunInTx(ctx, nil, fn)
+	h := &txHooks{}
+	err := db.RunInTx(context.WithValue(ctx, txHooksKey{}, h), nil, fn)
+	for _, f := range h.take() {
+		f()
+	}
+	return err
+}
+
+// txHooks are the functions to run when a transaction of InTx ends.
+type txHooks struct {
+	mu  sync.Mutex
+	fns []func()
+}
+
+type txHooksKey struct{}
+
+func (h *txHooks) take() []func() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	fns := h.fns
+	h.fns = nil
+	return fns
+}
+
+// AfterTx arranges for f to run when the transaction of ctx (one begun by
+// InTx) has ended, committed or rolled back, and reports whether it could:
+// false when ctx belongs to no such transaction. Use it for side effects
+// that must follow the commit, such as letting a cache fill again.
+func AfterTx(ctx context.Context, f func()) bool {
+	h, ok := ctx.Value(txHooksKey{}).(*txHooks)
+	if !ok {
+		return false
+	}
+	h.mu.Lock()
+	h.fns = append(h.fns, f)
+	h.mu.Unlock()
+	return true
 }
