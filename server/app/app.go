@@ -103,7 +103,7 @@ func (s *Server) build(ctx context.Context) error {
 	s.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	s.CacheStats = cache.NewMetrics(s.Registry)
 
-	var tokenCache, schemaCache cache.Cache
+	var tokenCache, schemaCache, roleCache cache.Cache
 	var perCaller, perAddress api.Limiter
 	callerRate, addressRate := rateOf(cfg.RateLimit, cfg.RateBurst), rateOf(cfg.AnonRateLimit, cfg.AnonRateBurst)
 	if cfg.RedisURL != "" {
@@ -112,6 +112,8 @@ func (s *Server) build(ctx context.Context) error {
 				switch k = strings.TrimPrefix(k, cfg.RedisPrefix); {
 				case strings.HasPrefix(k, "tbl:"):
 					s.CacheStats.Received("schema", 1)
+				case strings.HasPrefix(k, "mbr:"):
+					s.CacheStats.Received("role", 1)
 				case strings.HasPrefix(k, "tok:"), strings.HasPrefix(k, "ses:"):
 					s.CacheStats.Received("token", 1)
 				}
@@ -122,6 +124,7 @@ func (s *Server) build(ctx context.Context) error {
 		}
 		tokenCache = cache.NewRedis(s.redis, "token", cfg.RedisPrefix, s.CacheStats)
 		schemaCache = cache.NewRedis(s.redis, "schema", cfg.RedisPrefix, s.CacheStats)
+		roleCache = cache.NewRedis(s.redis, "role", cfg.RedisPrefix, s.CacheStats)
 		if callerRate != nil {
 			perCaller = ratelimit.NewRedis(s.redis, cfg.RedisPrefix+"rl:c:", *callerRate)
 		}
@@ -131,6 +134,7 @@ func (s *Server) build(ctx context.Context) error {
 	} else {
 		tokenCache = cache.NewMemory("token", s.CacheStats)
 		schemaCache = cache.NewMemory("schema", s.CacheStats)
+		roleCache = cache.NewMemory("role", s.CacheStats)
 		if callerRate != nil {
 			perCaller = ratelimit.NewMemory(*callerRate)
 		}
@@ -157,8 +161,9 @@ func (s *Server) build(ctx context.Context) error {
 		}
 	}
 	s.Workspaces = workspace.NewService(s.DB, pages)
+	s.Workspaces.SetCache(roleCache, 0)
 	s.Schema = schema.NewService(s.DB, pages, cfg.TrashRetention)
-	s.Schema.SetCache(schemaCache)
+	s.Schema.SetCache(schemaCache, 0)
 	s.Views = view.NewService(s.DB, pages, s.Schema)
 	s.Records = record.NewService(s.DB, s.Schema, s.Views, pages, cfg.RecordTrashRetention)
 	s.Runner = operation.NewRunner(s.DB, s.log)
@@ -199,7 +204,7 @@ func (s *Server) build(ctx context.Context) error {
 		go func() {
 			defer close(s.watching)
 			storage.WatchEpoch(bg, s.DB, time.Second, func() {
-				for _, c := range []cache.Cache{tokenCache, schemaCache} {
+				for _, c := range []cache.Cache{tokenCache, schemaCache, roleCache} {
 					if clearer, ok := c.(cache.Clearer); ok {
 						clearer.Clear(2 * time.Second)
 					}

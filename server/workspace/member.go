@@ -125,6 +125,11 @@ func (s *Service) AddMember(ctx context.Context, tx bun.IDB, wsID, email string,
 		}
 		return nil, apperr.Wrap(err, "add member")
 	}
+	if u != nil {
+		if err := s.forget(ctx, tx, u.ID); err != nil {
+			return nil, apperr.Wrap(err, "forget cached roles")
+		}
+	}
 	return m, nil
 }
 
@@ -196,6 +201,11 @@ func (s *Service) UpdateMember(ctx context.Context, tx bun.IDB, wsID string, ref
 	if _, err := m.where(tx.NewUpdate().Table("members").Set("role = ?", m.Role)).Exec(ctx); err != nil {
 		return nil, apperr.Wrap(err, "update member")
 	}
+	if m.UserID != nil {
+		if err := s.forget(ctx, tx, *m.UserID); err != nil {
+			return nil, apperr.Wrap(err, "forget cached roles")
+		}
+	}
 	return m, nil
 }
 
@@ -218,12 +228,18 @@ func (s *Service) RemoveMember(ctx context.Context, tx bun.IDB, wsID string, ref
 	if _, err := q.Exec(ctx); err != nil {
 		return nil, apperr.Wrap(err, "remove member")
 	}
+	if m.UserID != nil {
+		if err := s.forget(ctx, tx, *m.UserID); err != nil {
+			return nil, apperr.Wrap(err, "forget cached roles")
+		}
+	}
 	return m, nil
 }
 
 // LinkPending turns the pending invitations for a verified email into
-// memberships of the user. Called on a user's first sign-in with that
-// email.
+// memberships of the user. Called right after the user is created (on a
+// first sign-in with that email), so no roles of the user can be cached
+// yet and there is nothing to forget.
 func LinkPending(ctx context.Context, tx bun.IDB, userID, email string) error {
 	email = user.NormalizeEmail(email)
 	if email == "" {

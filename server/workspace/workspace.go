@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -31,8 +32,11 @@ type Workspace struct {
 
 // Service manages workspaces and answers membership questions.
 type Service struct {
-	db    *storage.DB
-	pages *pagetoken.Codec
+	db      *storage.DB
+	pages   *pagetoken.Codec
+	cache   Cache         // nil: no cache
+	settle  time.Duration // see SetCache
+	decoded sync.Map      // user id → *decodedRoles
 }
 
 // NewService returns a Service over the database.
@@ -46,8 +50,17 @@ func notFound(id string) error {
 	return apperr.NotFoundf("workspace %q not found", id).With("workspace_id", id)
 }
 
-// MemberRole returns the user's role in the workspace, or RoleNone.
+// MemberRole returns the user's role in the workspace, or RoleNone. With a
+// cache (SetCache) it reads all of the user's roles once and keeps them
+// until a membership of the user changes.
 func (s *Service) MemberRole(ctx context.Context, workspaceID, userID string) (access.Role, error) {
+	if s.cache != nil {
+		roles, err := s.userRoles(ctx, userID)
+		if err != nil {
+			return access.RoleNone, err
+		}
+		return roleOf(roles, workspaceID)
+	}
 	var role string
 	err := s.db.NewSelect().Table("members").Column("role").
 		Where("workspace_id = ? AND user_id = ?", workspaceID, userID).Scan(ctx, &role)
@@ -70,6 +83,9 @@ func (s *Service) Create(ctx context.Context, tx bun.IDB, owner Owner, name, des
 	m := &Member{WorkspaceID: w.ID, UserID: &owner.UserID, Email: emailPtr(owner.Email), Role: access.RoleOwner.String(), CreatedAt: t}
 	if _, err := tx.NewInsert().Model(m).Exec(ctx); err != nil {
 		return nil, apperr.Wrap(err, "add owner")
+	}
+	if err := s.forget(ctx, tx, owner.UserID); err != nil {
+		return nil, apperr.Wrap(err, "forget cached roles")
 	}
 	return w, nil
 }
@@ -165,6 +181,14 @@ func (s *Service) Update(ctx context.Context, tx bun.IDB, id string, p Patch) (*
 // Delete removes a workspace and its memberships. Its bases must be gone
 // (see schema.Service.PurgeWorkspace).
 func (s *Service) Delete(ctx context.Context, tx bun.IDB, id string) error {
+	var userIDs []string
+	if err := tx.NewSelect().Table("members").Column("user_id").
+		Where("workspace_id = ? AND user_id IS NOT NULL", id).Scan(ctx, &userIDs); err != nil {
+		return apperr.Wrap(err, "list members")
+	}
+	if err := s.forget(ctx, tx, userIDs...); err != nil {
+		return apperr.Wrap(err, "forget cached roles")
+	}
 	if _, err := tx.NewDelete().Table("members").Where("workspace_id = ?", id).Exec(ctx); err != nil {
 		return apperr.Wrap(err, "delete members")
 	}
