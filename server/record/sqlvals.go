@@ -127,14 +127,14 @@ func (x sqlx) sysTime(t time.Time) any {
 	return t
 }
 
-// exec runs a statement.
+// exec runs a statement with bound parameters.
 func (x sqlx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return x.tx.ExecContext(ctx, query, args...)
+	return x.tx.ExecContext(ctx, query, storage.BoundArgs(x.engine, args)...)
 }
 
-// query runs a query.
+// query runs a query with bound parameters.
 func (x sqlx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return x.tx.QueryContext(ctx, query, args...)
+	return x.tx.QueryContext(ctx, query, storage.BoundArgs(x.engine, args)...)
 }
 
 // maxParams is the engine's bind-parameter limit.
