@@ -91,8 +91,10 @@ func NewHandler(d Deps) http.Handler {
 			d.Log.ErrorContext(ctx, "panic in a handler", "procedure", spec.Procedure, "panic", p)
 			return connect.NewError(connect.CodeInternal, errors.New("internal error; the server log has the details"))
 		}),
-		// Compressing small responses costs more than it saves.
+		// Compressing small responses costs more than it saves; larger ones
+		// are compressed at gzip's fastest level (see fastGzip).
 		connect.WithCompressMinBytes(compressMinBytes),
+		connect.WithCompression("gzip", newGzipReader, fastGzip),
 		connect.WithReadMaxBytes(d.MaxRequestBytes),
 		connect.WithSendMaxBytes(d.MaxResponseBytes),
 	}
