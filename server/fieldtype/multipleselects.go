@@ -101,9 +101,36 @@ func storedIDs(stored any) ([]string, bool) {
 	if !ok {
 		return nil, false
 	}
+	if out, ok := plainStringArray(s); ok {
+		return out, true
+	}
 	var out []string
 	if err := json.Unmarshal([]byte(s), &out); err != nil {
 		return nil, false
+	}
+	return out, true
+}
+
+// plainStringArray reads a JSON array of strings without escapes, such
+// as the stored ["selA","selB"], without encoding/json (a list page reads
+// thousands). ok is false for anything else, which the caller hands to
+// encoding/json.
+func plainStringArray(s string) (out []string, ok bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' || strings.IndexByte(s, '\\') >= 0 {
+		return nil, false
+	}
+	body := strings.TrimSpace(s[1 : len(s)-1])
+	if body == "" {
+		return []string{}, true
+	}
+	out = make([]string, 0, strings.Count(body, ",")+1)
+	for part := range strings.SplitSeq(body, ",") {
+		part = strings.TrimSpace(part)
+		if len(part) < 2 || part[0] != '"' || part[len(part)-1] != '"' || strings.IndexByte(part[1:len(part)-1], '"') >= 0 {
+			return nil, false
+		}
+		out = append(out, part[1:len(part)-1])
 	}
 	return out, true
 }

@@ -99,7 +99,7 @@ func (SingleLineText) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast
 		if !typecast {
 			return nil, cellError("string.single_line", "must be one line: line breaks are not allowed (a long text field takes them)")
 		}
-		s = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(s)
+		s = lineBreaksToSpaces.Replace(s)
 	}
 	if err := checkLength(s, MaxTextLength); err != nil {
 		return nil, err
@@ -153,7 +153,9 @@ func (LongText) Value(_ *tablev1.FieldOptions, v *structpb.Value, typecast bool,
 	if err != nil {
 		return nil, err
 	}
-	s = strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(s)
+	if strings.IndexByte(s, '\r') >= 0 {
+		s = lineBreaksToLF.Replace(s)
+	}
 	if err := checkLength(s, MaxTextLength); err != nil {
 		return nil, err
 	}
@@ -184,3 +186,9 @@ func trimmedInput(v *structpb.Value, typecast bool) (s string, empty bool, err e
 	s = strings.TrimSpace(s)
 	return s, s == "", nil
 }
+
+// The replacers are built once: building one costs more than using it.
+var (
+	lineBreaksToSpaces = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ")
+	lineBreaksToLF     = strings.NewReplacer("\r\n", "\n", "\r", "\n")
+)
