@@ -87,6 +87,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, string, error) {
 	fs.StringVar(&cfg.ServerBin, "server-bin", "", "server binary to run instead of building ./server/cmd/pyairtable")
 	fs.StringVar(&cfg.Rev, "rev", "", "build the server from a clean export of this git commit (such as HEAD) instead of the working tree")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the PostgreSQL database after the run")
+	fs.StringVar(&cfg.DebugAddr, "debug-addr", "", "serve the server's profiler here (e.g. 127.0.0.1:6060) to profile a scenario while it runs")
 	out := fs.String("out", "", "write the results (Markdown) to this file")
 	if err := fs.Parse(args); err != nil {
 		return cfg, "", err

@@ -49,6 +49,9 @@ type Config struct {
 	Rev string
 	// Keep leaves the PostgreSQL database in place.
 	Keep bool
+	// DebugAddr, when set, is the server's profiler address
+	// (PYAIRTABLE_DEBUG_ADDR), for profiling a scenario while it runs.
+	DebugAddr string
 	// Progress receives progress lines; nil: none.
 	Progress io.Writer
 }
@@ -132,6 +135,9 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 		"PYAIRTABLE_DATABASE_URL": db.url,
 		// The benchmark's one token makes thousands of calls a second.
 		"PYAIRTABLE_RATE_LIMIT": "0",
+	}
+	if cfg.DebugAddr != "" {
+		env["PYAIRTABLE_DEBUG_ADDR"] = cfg.DebugAddr
 	}
 	if cfg.Redis {
 		env["PYAIRTABLE_REDIS_URL"] = cfg.RedisURL

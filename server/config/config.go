@@ -51,6 +51,7 @@ type Config struct {
 	SessionIdleTimeout   time.Duration
 	SessionMaxAge        time.Duration
 	CookieSecure         string
+	DebugAddr            string
 }
 
 // Setting documents one setting: its flag, variable, default and meaning.
@@ -134,6 +135,7 @@ var Settings = []Setting{
 	{"session-idle-timeout", "PYAIRTABLE_SESSION_IDLE_TIMEOUT", "168h", "a browser session ends after this long without use", dur(func(c *Config) *time.Duration { return &c.SessionIdleTimeout })},
 	{"session-max-age", "PYAIRTABLE_SESSION_MAX_AGE", "720h", "a browser session ends this long after sign-in, used or not", dur(func(c *Config) *time.Duration { return &c.SessionMaxAge })},
 	{"cookie-secure", "PYAIRTABLE_COOKIE_SECURE", "auto", "mark the session cookie Secure: auto (when served over TLS or the redirect URL is https), true or false", str(func(c *Config) *string { return &c.CookieSecure })},
+	{"debug-addr", "PYAIRTABLE_DEBUG_ADDR", "", "address of a separate listener serving Go's profiler at /debug/pprof/ (keep it private, e.g. 127.0.0.1:6060); empty: off", str(func(c *Config) *string { return &c.DebugAddr })},
 }
 
 func list(p func(*Config) *[]string) func(*Config, string) error {

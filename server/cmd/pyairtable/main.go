@@ -103,6 +103,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	if err != nil {
 		return err
 	}
+	if cfg.DebugAddr != "" {
+		if err := serveDebug(ctx, cfg.DebugAddr, log); err != nil {
+			return err
+		}
+	}
 	log.Info("pyairtable listening", "addr", ln.Addr().String(), "database", string(srv.DB.Engine),
 		"redis", cfg.RedisURL != "", "tls", cfg.TLSCertFile != "")
 	if has, err := srv.HasUsers(ctx); err == nil && !has {
