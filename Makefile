@@ -4,7 +4,7 @@ GO ?= go
 BUF := node_modules/.bin/buf
 GENERATED := gen sdk/ts/src/gen
 
-.PHONY: ts-check run test check generate check-generated lint breaking baseline vet deps services go-test build bench
+.PHONY: ts-check ts-test run test check generate check-generated lint breaking baseline vet deps services go-test build bench
 
 ## run: start the server on its embedded default (SQLite in ./data, no Redis)
 run:
@@ -20,7 +20,7 @@ build:
 	$(GO) build -o bin/pyairtable ./server/cmd/pyairtable
 
 ## test: everything CI checks: contract, generated code, vet, and every test
-test: deps services check go-test
+test: deps services check go-test ts-test
 
 ## deps: install the pinned npm tools and the TypeScript SDK's packages
 deps:
@@ -55,6 +55,10 @@ breaking:
 ## baseline: record the current contract as the released baseline
 baseline:
 	$(BUF) build proto -o .ci/contract-baseline.binpb
+
+## ts-test: the TypeScript SDK's tests (vitest), against servers built from this tree that they start
+ts-test: build
+	PYAIRTABLE_BIN=$(CURDIR)/bin/pyairtable npm test --prefix sdk/ts
 
 ## ts-check: type-check the TypeScript SDK and its tests
 ts-check:
