@@ -2,7 +2,7 @@
 // project (its dependencies come from the registry), and runs a plain ESM
 // script and a type check there against a real server.
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -73,13 +73,44 @@ it("the packed package installs from its tarball and works from plain ESM and Ty
     expect(JSON.parse(stdout)).toEqual({ names: ["a", "b", "c"], reason: "INVALID_ARGUMENT", service: "pyairtable.data.v1.RecordService" });
   }
 
-  // The published types serve a strict NodeNext project.
+  // The published types serve a strict NodeNext project, which also
+  // compiles the README's TypeScript example; the example then runs.
   await writeFile(join(app, "check.ts"), typed);
+  await writeFile(join(app, "readme.ts"), await readmeExample());
   await writeFile(
     join(app, "tsconfig.json"),
-    JSON.stringify({ compilerOptions: { module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", strict: true, noEmit: true, lib: ["ES2022", "DOM"], types: [] }, files: ["check.ts"] }),
+    JSON.stringify({
+      compilerOptions: {
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        target: "ES2022",
+        strict: true,
+        noUncheckedIndexedAccess: true,
+        outDir: "out",
+        lib: ["ES2022", "DOM"],
+        typeRoots: [join(sdkDir, "node_modules", "@types")],
+        types: ["node"],
+      },
+      files: ["check.ts", "readme.ts"],
+    }),
   );
   await run(process.execPath, [join(sdkDir, "node_modules", "typescript", "bin", "tsc"), "-p", app], { cwd: app }).catch((err: { stdout?: string }) => {
     throw new Error(`tsc in the consumer project failed:\n${err.stdout ?? String(err)}`);
   });
+  const { stdout } = await run("node", [join("out", "readme.js")], {
+    cwd: app,
+    env: { ...process.env, PYAIRTABLE_URL: inject("serverUrl"), PYAIRTABLE_TOKEN: inject("serverToken") },
+  });
+  expect(stdout.trim().split("\n")).toEqual(["1000/2500", "2000/2500", "2500/2500", "25", 'INVALID_CELL_VALUE records[0].fields["Score"]']);
 }, 240_000);
+
+/** The first TypeScript example of the README's TypeScript section. */
+async function readmeExample(): Promise<string> {
+  const readme = await readFile(join(sdkDir, "..", "..", "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## From TypeScript"));
+  const m = /```ts\n([\s\S]*?)```/.exec(section);
+  if (m?.[1] === undefined) {
+    throw new Error("README.md has no ```ts example under \"From TypeScript\"");
+  }
+  return m[1];
+}
