@@ -61,9 +61,21 @@ export function requestIdField(schema: DescMessage): string | undefined {
   return f.localName;
 }
 
-/** Returns a new random request id (a UUID). */
+/**
+ * Returns a new random request id: a version 4 UUID. Browsers offer
+ * `crypto.randomUUID` only to secure pages (https, localhost); elsewhere
+ * the UUID is made from `crypto.getRandomValues`, which every page has.
+ */
 export function newRequestId(): string {
-  return globalThis.crypto.randomUUID();
+  const c = globalThis.crypto;
+  if (typeof c.randomUUID === "function") {
+    return c.randomUUID();
+  }
+  const b = c.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /**
