@@ -10,11 +10,12 @@ import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
-import { createPyAirtable, FieldType, fromCells, listAllRecords, toCells, type PyAirtable } from "@pyairtable/sdk";
+import { createPyAirtable, FieldType, fromCells, listAllRecords, Role, toCells, type PyAirtable } from "@pyairtable/sdk";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 
 import { serverBinary, startServer, type TestServer } from "../../../sdk/ts/test/support/server.js";
+import { startIssuer, type Issuer } from "./issuer.js";
 
 const run = promisify(execFile);
 const webDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -25,6 +26,7 @@ let site: Server | undefined;
 let origin = "";
 let server: TestServer | undefined;
 let browser: BrowserContext | undefined;
+let issuer: Issuer | undefined;
 let api: PyAirtable;
 let tableId = "";
 
@@ -55,14 +57,23 @@ beforeAll(async () => {
     throw new Error(`no Chromium at ${chromiumPath}: install it (Debian: apt-get install -y chromium) or set CHROMIUM_PATH`);
   });
   tmp = await mkdtemp(join(tmpdir(), "pyairtable-web-"));
+  await mkdir(join(webDir, "artifacts"), { recursive: true });
   // Build the page (and the SDK it imports) as a user would.
   await run("npm", ["run", "build"], { cwd: webDir, maxBuffer: 16 << 20 }).catch((err: { stdout?: string; stderr?: string }) => {
     throw new Error(`npm run build failed:\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
   });
   site = await serveDist();
   origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-  // The server lets the page's origin call it.
-  server = await startServer(await serverBinary(tmp), { PYAIRTABLE_CORS_ORIGINS: origin });
+  // The server lets the page's origin call it, and signs people in at the
+  // test's own OpenID Connect issuer.
+  issuer = await startIssuer({ sub: "ada-1", email: "ada@example.com", name: "Ada" }, () => `${server?.url ?? ""}/auth/callback`);
+  server = await startServer(await serverBinary(tmp), {
+    PYAIRTABLE_CORS_ORIGINS: origin,
+    PYAIRTABLE_OIDC_ISSUER: issuer.url,
+    PYAIRTABLE_OIDC_CLIENT_ID: issuer.clientId,
+    PYAIRTABLE_OIDC_CLIENT_SECRET: issuer.clientSecret,
+    PYAIRTABLE_OIDC_REDIRECT_URL: "http://pyairtable.test/auth/callback",
+  });
 
   api = createPyAirtable({ baseUrl: server.url, token: server.token, transport: "connect" });
   const { workspace } = await api.workspaces.createWorkspace({ name: "Web test" });
@@ -76,6 +87,8 @@ beforeAll(async () => {
     ],
   });
   tableId = table?.id ?? "";
+  // Ada signs in with SSO later; her invitation is linked on the first sign-in.
+  await api.workspaces.addMember({ workspaceId: workspace?.id ?? "", email: "ada@example.com", role: Role.EDITOR });
   await api.records.createRecords({
     tableId,
     records: [
@@ -104,6 +117,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
+  await issuer?.close();
   await new Promise((r) => (site ? site.close(r) : r(undefined)));
   if (tmp !== "") {
     await rm(tmp, { recursive: true, force: true });
@@ -185,7 +199,40 @@ it("signs in with a token, shows a table, adds and edits records, filters and so
   await page.click("#apply");
   await waitForNames(page, ["Written in the browser", "Write report", "Book train"]);
 
-  await mkdir(join(webDir, "artifacts"), { recursive: true });
   await page.screenshot({ path: join(webDir, "artifacts", "screenshot.png"), fullPage: true });
+  expect(problems).toEqual([]);
+});
+
+it("signs in with SSO: the server's session cookie authenticates the page's calls", async () => {
+  const page = await browser!.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
+
+  await page.goto(`${origin}/?server=${encodeURIComponent(server!.url)}`);
+  // No session yet: the page says so.
+  await page.click("#use-session");
+  await page.waitForSelector("#status:has-text('No session')", { timeout: 15_000 });
+
+  // The link goes to the server's /auth/login, through the issuer, and back.
+  await page.click("#sso");
+  await page.waitForSelector("#who:has-text('Signed in as ada@example.com')", { timeout: 30_000 });
+  expect(issuer!.issued()).toBe(1);
+  const cookies = await browser!.cookies(server!.url);
+  expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).toContainEqual(["pyairtable_session", true, "Lax"]);
+
+  await choose(page, "#workspace", "Web test");
+  await choose(page, "#base", "Office");
+  await choose(page, "#table", "Tasks");
+  await page.waitForSelector('#grid tbody input[name="Name"]', { timeout: 15_000 });
+  await page.fill("#new-Name", "Added with a session");
+  await page.click("#add");
+  await page.waitForSelector("#status:has-text('Added rec')", { timeout: 15_000 });
+
+  const found: string[] = [];
+  for await (const r of listAllRecords(api.records, { tableId, search: "with a session" })) {
+    found.push(String(fromCells(r.fields)["Name"]));
+  }
+  expect(found).toEqual(["Added with a session"]);
+  await page.screenshot({ path: join(webDir, "artifacts", "sso.png"), fullPage: true });
   expect(problems).toEqual([]);
 });
