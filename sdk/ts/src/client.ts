@@ -46,10 +46,10 @@ export interface PyAirtableOptions {
   fetch?: typeof globalThis.fetch | undefined;
   /**
    * How failed calls are retried (see {@link retryInterceptor}): by default
-   * up to 4 attempts, with backoff and full jitter, on `UNAVAILABLE`,
-   * `RESOURCE_EXHAUSTED` (waiting the delay the server names) and, for
-   * reads and for writes, which always carry a request id, on network
-   * errors. `false` turns retries off; writes then still get a request id.
+   * up to 4 attempts, with backoff and full jitter, on `UNAVAILABLE`; on
+   * rate limits (`RESOURCE_EXHAUSTED` naming a delay), after that delay;
+   * and, for reads and for writes, which always carry a request id, on
+   * network errors. `false` turns retries off; writes then still get a request id.
    */
   retry?: RetryOptions | false | undefined;
   /** Further interceptors, run inside the retries (once per attempt). */

@@ -101,9 +101,12 @@ export function isNetworkError(err: unknown): boolean {
 /**
  * Returns an interceptor that retries unary calls:
  *
- * - on `UNAVAILABLE` and `RESOURCE_EXHAUSTED` answers, waiting the delay
- *   the server names (RetryInfo, or the `Retry-After` header) when it
- *   names one, or else a backoff with full jitter;
+ * - on `UNAVAILABLE` answers, waiting the delay the server names
+ *   (RetryInfo, or the `Retry-After` header) when it names one, or else a
+ *   backoff with full jitter;
+ * - on `RESOURCE_EXHAUSTED` answers that name a delay (rate limits),
+ *   waiting that delay. Those that name none (a request over the size
+ *   limit, say) would fail the same way again and are not retried;
  * - on network errors (the connection failed or broke before the whole
  *   answer arrived), only for reads (`NO_SIDE_EFFECTS` methods) and for
  *   writes that carry a request id, since only those are safe to send
@@ -145,7 +148,8 @@ export function retryInterceptor(options: RetryOptions = {}): Interceptor {
         }
         let delay: number;
         const serverDelay = retryDelayMs(err);
-        if (err instanceof ConnectError && (err.code === Code.Unavailable || err.code === Code.ResourceExhausted) && !isNetworkError(err)) {
+        const answered = err instanceof ConnectError && !isNetworkError(err);
+        if (answered && (err.code === Code.Unavailable || (err.code === Code.ResourceExhausted && serverDelay !== undefined))) {
           if (serverDelay !== undefined && serverDelay > maxServerDelayMs) {
             throw err;
           }

@@ -122,6 +122,18 @@ describe.each(protocols)("over %s", (transport) => {
     }
   });
 
+  it("a request over the size limit (RESOURCE_EXHAUSTED without a delay) is not sent again", async () => {
+    const retries: RetryEvent[] = [];
+    const api = createPyAirtable({ baseUrl, token, transport, retry: { onRetry: (e) => retries.push(e) } });
+    const text = "x".repeat(9000);
+    const err = await rejection(
+      api.records.createRecords({ tableId: "tblAAAAAAAAAAAAAA", records: Array.from({ length: 1000 }, () => ({ fields: toCells({ Name: text }) })) }),
+    );
+    expect(err instanceof ConnectError && err.code, String(err)).toBe(Code.ResourceExhausted);
+    expect(retryDelayMs(err)).toBeUndefined();
+    expect(retries).toEqual([]);
+  });
+
   it("without a token calls send cookies (credentials: include); with one they do not", async () => {
     const seen: (RequestCredentials | undefined)[] = [];
     const real = globalThis.fetch;
