@@ -79,9 +79,9 @@ type DeleteAllRequest = MessageInitShape<typeof DeleteRecordsRequestSchema>;
  * **Each call is atomic, the whole is not**: when a call fails, the
  * records of earlier calls stay created and a {@link BatchError} says
  * where it stopped. A `requestId` on the request makes the whole batch
- * safe to run again: call n sends `<requestId>:<n>`, so calls already
- * applied return their first answer instead of writing twice (keep it
- * at most 120 characters). Without one, each call gets its own random id
+ * safe to run again with the same records and chunk size: call n sends
+ * `<requestId>:<n>`, so calls already applied return their first answer
+ * instead of writing twice (keep it at most 120 characters). Without one, each call gets its own random id
  * from the client's retries.
  */
 export async function createAllRecords(
