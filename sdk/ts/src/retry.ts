@@ -92,10 +92,7 @@ export function isNetworkError(err: unknown): boolean {
   if (err.details.length > 0) {
     return false;
   }
-  if (err.code === Code.Unknown) {
-    return true;
-  }
-  return err.code === Code.Unavailable && err.cause !== undefined && !(err.cause instanceof ConnectError);
+  return err.code === Code.Unknown;
 }
 
 /**
@@ -108,9 +105,9 @@ export function isNetworkError(err: unknown): boolean {
  *   waiting that delay. Those that name none (a request over the size
  *   limit, say) would fail the same way again and are not retried;
  * - on network errors (the connection failed or broke before the whole
- *   answer arrived), only for reads (`NO_SIDE_EFFECTS` methods) and for
- *   writes that carry a request id, since only those are safe to send
- *   twice.
+ *   answer arrived), only for reads (`NO_SIDE_EFFECTS` or `IDEMPOTENT`
+ *   methods) and for writes that carry a request id, since only those are
+ *   safe to send twice.
  *
  * A write request (a message with a `requestId` field) whose request id is
  * empty gets a new one (a UUID) before the first attempt, so every attempt
@@ -131,7 +128,8 @@ export function retryInterceptor(options: RetryOptions = {}): Interceptor {
       return next(req);
     }
     const idField = requestIdField(req.method.input);
-    let idempotent = req.method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
+    let idempotent =
+      req.method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS || req.method.idempotency === MethodOptions_IdempotencyLevel.IDEMPOTENT;
     if (idField !== undefined) {
       const msg = req.message as unknown as Record<string, unknown>;
       if (msg[idField] === "" || msg[idField] === undefined) {
