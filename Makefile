@@ -4,7 +4,7 @@ GO ?= go
 BUF := node_modules/.bin/buf
 GENERATED := gen sdk/ts/src/gen
 
-.PHONY: ts-check run test check generate check-generated lint breaking baseline vet deps services go-test build bench
+.PHONY: ts-check ts-test run test check generate check-generated lint breaking baseline vet deps services go-test build bench
 
 ## run: start the server on its embedded default (SQLite in ./data, no Redis)
 run:
@@ -20,12 +20,13 @@ build:
 	$(GO) build -o bin/pyairtable ./server/cmd/pyairtable
 
 ## test: everything CI checks: contract, generated code, vet, and every test
-test: deps services check go-test
+test: deps services check go-test ts-test
 
-## deps: install the pinned npm tools and the TypeScript SDK's packages
+## deps: install the pinned npm tools and the packages of the TypeScript SDK and the web example
 deps:
 	@[ -x $(BUF) ] || npm install --no-audit --no-fund
 	@[ -d sdk/ts/node_modules ] || npm ci --no-audit --no-fund --prefix sdk/ts
+	@[ -d examples/web/node_modules ] || npm ci --no-audit --no-fund --prefix examples/web
 
 ## services: make sure PostgreSQL and Redis answer (start them if stopped)
 services:
@@ -55,6 +56,12 @@ breaking:
 ## baseline: record the current contract as the released baseline
 baseline:
 	$(BUF) build proto -o .ci/contract-baseline.binpb
+
+## ts-test: the TypeScript SDK's tests (vitest) and the web example driven in headless Chromium,
+## against servers built from this tree that the tests start
+ts-test: build
+	PYAIRTABLE_BIN=$(CURDIR)/bin/pyairtable npm test --prefix sdk/ts
+	PYAIRTABLE_BIN=$(CURDIR)/bin/pyairtable npm test --prefix examples/web
 
 ## ts-check: type-check the TypeScript SDK and its tests
 ts-check:

@@ -490,44 +490,6 @@ func TestHealthAndMetrics(t *testing.T) {
 	}
 }
 
-// TestTypeScriptClient runs the TypeScript SDK's tests (sdk/ts, `npm
-// test`) against a fresh server. They speak gRPC-Web and Connect, which do
-// not depend on the backend, so one backend is enough.
-func TestTypeScriptClient(t *testing.T) {
-	sdk := filepath.Join(cliRepoRoot, "sdk", "ts")
-	if st, err := os.Stat(filepath.Join(sdk, "node_modules")); err != nil || !st.IsDir() {
-		t.Fatalf("sdk/ts/node_modules is missing: run npm ci in sdk/ts (Node 20 or later) before this test")
-	}
-	npm := cliNeed(t, "npm", "install Node.js 20 or later with npm")
-	b := servertest.Backends[0]
-	env := servertest.Start(t, b)
-	u := env.NewUser(t, "typescript@example.com")
-
-	start := time.Now()
-	res := cliRun(t, 5*time.Minute, sdk, []string{
-		"PYAIRTABLE_URL=" + env.URL, "PYAIRTABLE_TOKEN=" + u.Token, "NO_COLOR=1", "FORCE_COLOR=0", "CI=1",
-	}, npm, "test")
-	t.Logf("npm test (%s, %s):\n%s%s", b.Name, time.Since(start).Round(time.Millisecond), res.Stdout, res.Stderr)
-	if res.Exit != 0 {
-		t.Fatalf("npm test in sdk/ts: exit %d; the output above says which test failed", res.Exit)
-	}
-
-	// The tests created one workspace per protocol as this user: proof that
-	// they ran against this server rather than being skipped.
-	list, err := env.Clients(servertest.ConnectProto, u.Token).Workspaces.ListWorkspaces(t.Context(),
-		connect.NewRequest(&workspacev1.ListWorkspacesRequest{}))
-	servertest.NoErr(t, err)
-	var names []string
-	for _, w := range list.Msg.GetWorkspaces() {
-		names = append(names, w.GetName())
-	}
-	for _, p := range []string{"grpc-web", "connect"} {
-		if !slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, "ts "+p+" ") }) {
-			t.Errorf("workspaces after npm test = %q; want one created over %s", names, p)
-		}
-	}
-}
-
 // TestCORS checks that browsers on a listed origin may call the API over
 // gRPC-Web and Connect, and that others may not. CORS sits in front of
 // every backend alike, so one backend is enough.

@@ -9,6 +9,7 @@ import { TableService } from "./gen/pyairtable/table/v1/table_service_pb.js";
 import { ViewService } from "./gen/pyairtable/table/v1/view_service_pb.js";
 import { OperationService } from "./gen/pyairtable/operation/v1/operation_service_pb.js";
 import { RecordService } from "./gen/pyairtable/data/v1/record_service_pb.js";
+import { retryInterceptor, type RetryOptions } from "./retry.js";
 
 /**
  * The wire protocol a client speaks. Both work from browsers and from Node:
@@ -35,11 +36,24 @@ export interface PyAirtableOptions {
   /** The wire protocol; `"grpc-web"` when left out. */
   transport?: Protocol | undefined;
   /**
-   * The fetch implementation to use, for example one that sets
-   * `credentials: "include"` so that a session cookie is sent. The global
-   * `fetch` when left out.
+   * The fetch implementation to use. When left out: the global `fetch`,
+   * and, when no `token` is given, with `credentials: "include"`, so that a
+   * browser sends the server's session cookie (from "Sign in with SSO",
+   * `GET /auth/login`) even when the page is on another origin (the server
+   * must list that origin in `PYAIRTABLE_CORS_ORIGINS`). A fetch given
+   * here is used as it is.
    */
   fetch?: typeof globalThis.fetch | undefined;
+  /**
+   * How failed calls are retried (see {@link retryInterceptor}): by default
+   * up to 4 attempts, with backoff and full jitter, on `UNAVAILABLE`; on
+   * rate limits (`RESOURCE_EXHAUSTED` naming a delay), after that delay;
+   * and, for reads and for writes, which always carry a request id, on
+   * network errors. `false` turns retries off; writes then still get a request id.
+   */
+  retry?: RetryOptions | false | undefined;
+  /** Further interceptors, run inside the retries (once per attempt). */
+  interceptors?: Interceptor[] | undefined;
 }
 
 /** Typed clients for every PyAirtable service, sharing one transport. */
@@ -78,6 +92,14 @@ export function bearerToken(token: string): Interceptor {
 }
 
 /**
+ * The global fetch with `credentials: "include"`: cookies go with every
+ * call, also to another origin that allows it. Looked up on each call, so
+ * a fetch installed later (or stubbed by a test) is used.
+ */
+export const withCredentials: typeof globalThis.fetch = (input, init) =>
+  globalThis.fetch(input, { ...init, credentials: "include" });
+
+/**
  * Creates clients for a PyAirtable server.
  *
  * ```ts
@@ -85,19 +107,26 @@ export function bearerToken(token: string): Interceptor {
  * const { user } = await api.users.getCurrentUser({});
  * ```
  *
- * Failed calls reject with a `ConnectError`; read its reason with
- * {@link errorReason} and its field violations with {@link fieldViolations}.
+ * Calls are retried as {@link PyAirtableOptions.retry} says. Failed calls
+ * reject with a `ConnectError`; read its reason with {@link errorReason},
+ * its field violations with {@link fieldViolations} and the delay a rate
+ * limit asks for with {@link retryDelayMs}.
  */
 export function createPyAirtable(options: PyAirtableOptions): PyAirtable {
   const protocol = options.transport ?? "grpc-web";
-  const interceptors: Interceptor[] = [];
+  const interceptors: Interceptor[] = [retryInterceptor(options.retry === false ? { maxAttempts: 1 } : options.retry)];
   if (options.token !== undefined) {
     interceptors.push(bearerToken(options.token));
+  }
+  interceptors.push(...(options.interceptors ?? []));
+  let fetch = options.fetch;
+  if (fetch === undefined && (options.token === undefined || options.token === "")) {
+    fetch = withCredentials;
   }
   const common = {
     baseUrl: options.baseUrl,
     interceptors,
-    ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+    ...(fetch !== undefined ? { fetch } : {}),
   };
   let transport: Transport;
   switch (protocol) {

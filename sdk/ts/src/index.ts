@@ -1,13 +1,27 @@
 /**
  * The PyAirtable TypeScript SDK: typed clients for every service over
- * gRPC-Web or the Connect protocol, and helpers that read the error details
- * the server attaches to failed calls.
+ * gRPC-Web or the Connect protocol, with retries; async iterators over
+ * pages and records; batch helpers that split any number of records into
+ * atomic calls; and helpers that read the error details the server
+ * attaches to failed calls.
  *
  * @packageDocumentation
  */
 
-export { bearerToken, createPyAirtable, type Protocol, type PyAirtable, type PyAirtableOptions } from "./client.js";
-export { errorInfo, errorReason, fieldViolations, formatFieldPath, type FieldViolation } from "./errors.js";
+export { bearerToken, createPyAirtable, withCredentials, type Protocol, type PyAirtable, type PyAirtableOptions } from "./client.js";
+export { connectErrorOf, errorInfo, errorReason, fieldViolations, formatFieldPath, retryDelayMs, type FieldViolation } from "./errors.js";
+export { isNetworkError, newRequestId, requestIdField, retryInterceptor, type RetryEvent, type RetryOptions } from "./retry.js";
+export { listAllRecords, paginate } from "./pagination.js";
+export {
+  BatchError,
+  createAllRecords,
+  deleteAllRecords,
+  MAX_RECORDS_PER_CALL,
+  updateAllRecords,
+  type BatchOptions,
+  type BatchProgress,
+} from "./batch.js";
+export { fromCells, toCells } from "./cells.js";
 
 export { Code, ConnectError } from "@connectrpc/connect";
 

@@ -4,7 +4,10 @@ import { describe, expect, it } from "vitest";
 import {
   Code,
   ConnectError,
+  BatchError,
   ErrorInfoSchema,
+  RetryInfoSchema,
+  retryDelayMs,
   FieldPathElementSchema,
   FieldPathSchema,
   ViolationSchema,
@@ -80,5 +83,30 @@ describe("errorReason and fieldViolations", () => {
         ),
       ),
     ).toBe('a[true].b[-2].c[7].d["say \\"hi\\""].e');
+  });
+});
+
+describe("retryDelayMs", () => {
+  it("reads RetryInfo, else the Retry-After header, else nothing", () => {
+    const withInfo = new ConnectError("slow down", Code.ResourceExhausted, new Headers({ "Retry-After": "9" }), [
+      { desc: RetryInfoSchema, value: { retryDelay: { seconds: 1n, nanos: 250_000_000 } } },
+    ]);
+    expect(retryDelayMs(withInfo)).toBe(1250);
+    expect(retryDelayMs(new ConnectError("slow down", Code.ResourceExhausted, new Headers({ "Retry-After": "3" })))).toBe(3000);
+    expect(retryDelayMs(new ConnectError("slow down", Code.ResourceExhausted, new Headers({ "Retry-After": "soon" })))).toBeUndefined();
+    expect(retryDelayMs(new ConnectError("boom", Code.Internal))).toBeUndefined();
+    expect(retryDelayMs(new Error("boom"))).toBeUndefined();
+  });
+
+  it("reads through a BatchError to the failed call's error", () => {
+    const cause = new ConnectError("slow down", Code.ResourceExhausted, undefined, [
+      { desc: ErrorInfoSchema, value: { reason: "RATE_LIMITED" } },
+      { desc: RetryInfoSchema, value: { retryDelay: { seconds: 2n } } },
+    ]);
+    const err = new BatchError(cause, 2000, { records: [] });
+    expect(err.offset).toBe(2000);
+    expect(err.message).toContain("record 2000");
+    expect(errorReason(err)).toBe("RATE_LIMITED");
+    expect(retryDelayMs(err)).toBe(2000);
   });
 });

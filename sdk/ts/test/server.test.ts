@@ -1,12 +1,8 @@
-// Calls a running PyAirtable server over both browser protocols. The server
-// and a token come from the environment:
-//
-//   PYAIRTABLE_URL=http://127.0.0.1:8080 PYAIRTABLE_TOKEN=pat… npm test
-//
-// server/e2e starts a fresh server and runs this file with both set.
+// Calls a real server (started by test/support/global-setup.ts) over both
+// browser protocols.
 import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 
 import {
   Code,
@@ -20,20 +16,8 @@ import {
   type Protocol,
 } from "../src/index.js";
 
-function requireEnv(name: string): string {
-  const v = process.env[name];
-  if (v === undefined || v === "") {
-    throw new Error(
-      `${name} is not set: these tests call a real server. Start one and run ` +
-        "`PYAIRTABLE_URL=http://127.0.0.1:8080 PYAIRTABLE_TOKEN=$(pyairtable token create --email you@example.com) npm test`, " +
-        "or run `go test ./server/e2e -run TestTypeScriptClient`, which does both.",
-    );
-  }
-  return v;
-}
-
-const baseUrl = requireEnv("PYAIRTABLE_URL");
-const token = requireEnv("PYAIRTABLE_TOKEN");
+const baseUrl = inject("serverUrl");
+const token = inject("serverToken");
 
 /** Awaits a call that must fail and returns its error as a ConnectError. */
 async function rejection(call: Promise<unknown>): Promise<ConnectError> {
