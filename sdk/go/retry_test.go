@@ -2,6 +2,7 @@ package pyairtable_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -109,5 +110,38 @@ func TestRetriesStopAtMaxAttempts(t *testing.T) {
 	}
 	if n := count(t, direct, table); n != 1 {
 		t.Fatalf("%d records after 3 attempts of one write; want 1", n)
+	}
+}
+
+// TestRetryWaitEndsWithTheContext cancels a call while the SDK waits to
+// retry it: the call ends at once with CANCELED.
+func TestRetryWaitEndsWithTheContext(t *testing.T) {
+	proxy := newCutProxy(t, serverURL, false)
+	c := newClientAt(t, proxy.URL, token, pyairtable.WithRetry(pyairtable.RetryPolicy{MaxAttempts: 10, InitialBackoff: 5 * time.Second, MaxBackoff: 5 * time.Second}))
+	proxy.loseNext(100)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := c.Users.GetCurrentUser(ctx, connect.NewRequest(&userv1.GetCurrentUserRequest{}))
+	if pyairtable.Code(err) != connect.CodeCanceled || !errors.Is(err, context.Canceled) {
+		t.Fatalf("a call canceled while waiting to retry: %v; want CANCELED wrapping context.Canceled", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("the call ended %v after it began; want soon after the cancel", took)
+	}
+}
+
+// TestTimeoutBoundsTheCall loses every answer of a client with a timeout:
+// the call, retries included, ends within it.
+func TestTimeoutBoundsTheCall(t *testing.T) {
+	proxy := newCutProxy(t, serverURL, true)
+	c := newClientAt(t, proxy.URL, token, pyairtable.WithProtocol(pyairtable.GRPC), pyairtable.WithTimeout(300*time.Millisecond),
+		pyairtable.WithRetry(pyairtable.RetryPolicy{MaxAttempts: 1000, InitialBackoff: 20 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}))
+	proxy.loseNext(1 << 20)
+	start := time.Now()
+	_, err := c.Users.GetCurrentUser(context.Background(), connect.NewRequest(&userv1.GetCurrentUserRequest{}))
+	took := time.Since(start)
+	if err == nil || took > 2*time.Second || proxy.cuts.Load() < 2 {
+		t.Fatalf("every answer lost, 300ms timeout: %v after %v and %d attempts; want an error after some retries, within the timeout", err, took, proxy.cuts.Load())
 	}
 }
