@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -153,4 +154,17 @@ func recordsOf(t *testing.T, c *pyairtable.Client, table, key string) map[string
 		out[k] = fields
 	}
 	return out
+}
+
+// wantMatch fails the test unless out matches the pattern; with sameIDs,
+// the pattern's two groups must be equal.
+func wantMatch(t *testing.T, out, pattern string, sameIDs bool) {
+	t.Helper()
+	m := regexp.MustCompile(pattern).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("output does not match %s; it was:\n%s", pattern, out)
+	}
+	if sameIDs && m[1] != m[2] {
+		t.Fatalf("got %s then %s; want the same", m[1], m[2])
+	}
 }
