@@ -53,7 +53,7 @@ var buildOnce = sync.OnceValues(func() (string, error) {
 		return "", err
 	}
 	binDir = dir
-	cmd := exec.Command(goTool(), "build", "-o", dir+string(filepath.Separator), "./go/tour", "./go/csvimport")
+	cmd := exec.Command(goTool(), "build", "-o", dir+string(filepath.Separator), "./go/tour", "./go/csvimport", "./go/quickstart")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build the examples: %w\n%s", err, out)
 	}
