@@ -12,6 +12,7 @@ import (
 	datav1 "github.com/pyairtable/pyairtable/gen/pyairtable/data/v1"
 	userv1 "github.com/pyairtable/pyairtable/gen/pyairtable/user/v1"
 	pyairtable "github.com/pyairtable/pyairtable/sdk/go"
+	"github.com/pyairtable/pyairtable/server/servertest"
 )
 
 var fastRetries = pyairtable.WithRetry(pyairtable.RetryPolicy{MaxAttempts: 3, InitialBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
@@ -21,73 +22,85 @@ var fastRetries = pyairtable.WithRetry(pyairtable.RetryPolicy{MaxAttempts: 3, In
 // UNAVAILABLE although the records were written. With retries the SDK
 // sends the write again with the same request id, and the server answers
 // with the first response: the records exist once, with the ids returned.
+// It runs on every backend, as the server keeps request ids in its
+// database.
 func TestRetriedWriteIsAppliedOnce(t *testing.T) {
-	for _, p := range protocols {
-		t.Run(string(p), func(t *testing.T) {
+	for _, b := range servertest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
-			direct := newClient(t)
-			table := newTable(t, direct, "Retries over "+string(p))
-			proxy := newCutProxy(t, serverURL, p == pyairtable.GRPC)
-			input := func(names ...string) *datav1.CreateRecordsRequest {
-				req := &datav1.CreateRecordsRequest{TableId: table}
-				for _, n := range names {
-					req.Records = append(req.Records, &datav1.RecordInput{Fields: mustFields(t, map[string]any{"Name": n})})
-				}
-				return req
-			}
-
-			// The control: the lost answer's write did commit.
-			once := newClientAt(t, proxy.URL, token, pyairtable.WithProtocol(p), pyairtable.WithoutRetries())
-			proxy.loseNext(1)
-			_, err := once.Records.CreateRecords(ctx, connect.NewRequest(input("Pen", "Lamp")))
-			if !pyairtable.IsUnavailable(err) || proxy.cuts.Load() != 1 {
-				t.Fatalf("a lost answer without retries gave %v after %d cuts; want UNAVAILABLE after 1", err, proxy.cuts.Load())
-			}
-			if n := count(t, direct, table); n != 2 {
-				t.Fatalf("%d records after the lost answer; want the 2 written", n)
-			}
-
-			retrying := newClientAt(t, proxy.URL, token, pyairtable.WithProtocol(p), fastRetries)
-			req := input("Mug", "Bowl", "Cup")
-			proxy.loseNext(1)
-			resp, err := retrying.Records.CreateRecords(ctx, connect.NewRequest(req))
-			if err != nil {
-				t.Fatalf("retried write: %v", err)
-			}
-			if proxy.cuts.Load() != 2 {
-				t.Fatalf("the proxy lost %d answers; want the first attempt's lost", proxy.cuts.Load()-1)
-			}
-			if req.GetRequestId() != "" {
-				t.Fatalf("the SDK changed the caller's request: request_id %q", req.GetRequestId())
-			}
-			if n := count(t, direct, table); n != 5 {
-				t.Fatalf("%d records after a retried write of 3; want 5 (written once)", n)
-			}
-			var stored []string
-			for rec, err := range direct.ListAllRecords(ctx, &datav1.ListRecordsRequest{TableId: table}) {
-				if err != nil {
-					t.Fatal(err)
-				}
-				if name := rec.GetFields()["Name"].GetStringValue(); name == "Mug" || name == "Bowl" || name == "Cup" {
-					stored = append(stored, rec.GetId())
-				}
-			}
-			var returned []string
-			for _, r := range resp.Msg.GetRecords() {
-				returned = append(returned, r.GetId())
-			}
-			if !slices.Equal(returned, stored) {
-				t.Fatalf("the retry returned records %v; the table holds %v: want the first response's", returned, stored)
-			}
-
-			// A read is retried too.
-			proxy.loseNext(1)
-			me, err := retrying.Users.GetCurrentUser(ctx, connect.NewRequest(&userv1.GetCurrentUserRequest{}))
-			if err != nil || me.Msg.GetUser().GetEmail() != "sdk@example.com" || proxy.cuts.Load() != 3 {
-				t.Fatalf("retried read: %v, %v after %d cuts", me, err, proxy.cuts.Load())
+			env := servertest.Start(t, b)
+			u := env.NewUser(t, "retry@example.com")
+			for _, p := range protocols {
+				t.Run(string(p), func(t *testing.T) {
+					retriedWriteIsAppliedOnce(t, env.URL, u.Token, p)
+				})
 			}
 		})
+	}
+}
+
+func retriedWriteIsAppliedOnce(t *testing.T, url, tok string, p pyairtable.Protocol) {
+	ctx := context.Background()
+	direct := newClientAt(t, url, tok)
+	table := newTable(t, direct, "Retries over "+string(p))
+	proxy := newCutProxy(t, url, p == pyairtable.GRPC)
+	input := func(names ...string) *datav1.CreateRecordsRequest {
+		req := &datav1.CreateRecordsRequest{TableId: table}
+		for _, n := range names {
+			req.Records = append(req.Records, &datav1.RecordInput{Fields: mustFields(t, map[string]any{"Name": n})})
+		}
+		return req
+	}
+
+	// The control: the lost answer's write did commit.
+	once := newClientAt(t, proxy.URL, tok, pyairtable.WithProtocol(p), pyairtable.WithoutRetries())
+	proxy.loseNext(1)
+	_, err := once.Records.CreateRecords(ctx, connect.NewRequest(input("Pen", "Lamp")))
+	if !pyairtable.IsUnavailable(err) || proxy.cuts.Load() != 1 {
+		t.Fatalf("a lost answer without retries gave %v after %d cuts; want UNAVAILABLE after 1", err, proxy.cuts.Load())
+	}
+	if n := count(t, direct, table); n != 2 {
+		t.Fatalf("%d records after the lost answer; want the 2 written", n)
+	}
+
+	retrying := newClientAt(t, proxy.URL, tok, pyairtable.WithProtocol(p), fastRetries)
+	req := input("Mug", "Bowl", "Cup")
+	proxy.loseNext(1)
+	resp, err := retrying.Records.CreateRecords(ctx, connect.NewRequest(req))
+	if err != nil {
+		t.Fatalf("retried write: %v", err)
+	}
+	if proxy.cuts.Load() != 2 {
+		t.Fatalf("the proxy lost %d answers; want the first attempt's lost", proxy.cuts.Load()-1)
+	}
+	if req.GetRequestId() != "" {
+		t.Fatalf("the SDK changed the caller's request: request_id %q", req.GetRequestId())
+	}
+	if n := count(t, direct, table); n != 5 {
+		t.Fatalf("%d records after a retried write of 3; want 5 (written once)", n)
+	}
+	var stored []string
+	for rec, err := range direct.ListAllRecords(ctx, &datav1.ListRecordsRequest{TableId: table}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if name := rec.GetFields()["Name"].GetStringValue(); name == "Mug" || name == "Bowl" || name == "Cup" {
+			stored = append(stored, rec.GetId())
+		}
+	}
+	var returned []string
+	for _, r := range resp.Msg.GetRecords() {
+		returned = append(returned, r.GetId())
+	}
+	if !slices.Equal(returned, stored) {
+		t.Fatalf("the retry returned records %v; the table holds %v: want the first response's", returned, stored)
+	}
+
+	// A read is retried too.
+	proxy.loseNext(1)
+	me, err := retrying.Users.GetCurrentUser(ctx, connect.NewRequest(&userv1.GetCurrentUserRequest{}))
+	if err != nil || me.Msg.GetUser().GetEmail() != "retry@example.com" || proxy.cuts.Load() != 3 {
+		t.Fatalf("retried read: %v, %v after %d cuts", me, err, proxy.cuts.Load())
 	}
 }
 
