@@ -1,6 +1,7 @@
 package pyairtable_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"io"
 	"net"
@@ -23,7 +24,8 @@ type cutProxy struct {
 	ln     net.Listener
 	wg     sync.WaitGroup
 	mu     sync.Mutex
-	conns  []net.Conn // every connection, closed when the test ends
+	conns  []net.Conn   // every connection, closed when the test ends
+	sent   bytes.Buffer // the first 64 KiB clients sent
 }
 
 // newCutProxy starts a proxy to the server at url (http://host:port).
@@ -69,7 +71,7 @@ func (p *cutProxy) serve() {
 		p.wg.Add(2)
 		go func() {
 			defer p.wg.Done()
-			_, _ = io.Copy(server, client)
+			_, _ = io.Copy(server, io.TeeReader(client, p))
 			_ = server.Close()
 		}()
 		go func() {
@@ -83,6 +85,23 @@ func (p *cutProxy) serve() {
 			}
 		}()
 	}
+}
+
+// Write keeps the start of what clients send, for tests to read.
+func (p *cutProxy) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if room := 64<<10 - p.sent.Len(); room > 0 {
+		p.sent.Write(b[:min(len(b), room)])
+	}
+	return len(b), nil
+}
+
+// Sent returns the start of what clients sent.
+func (p *cutProxy) Sent() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.sent.String()
 }
 
 // take consumes one armed cut, reporting whether there was one.

@@ -52,23 +52,3 @@ func TestRequestIDs(t *testing.T) {
 		t.Fatalf("the same id with another request: %v; want INVALID_ARGUMENT, REQUEST_ID_REUSED", err)
 	}
 }
-
-// TestOptionsAreChecked refuses bad options with clear errors.
-func TestOptionsAreChecked(t *testing.T) {
-	for name, tc := range map[string]struct {
-		url  string
-		opts []pyairtable.Option
-	}{
-		"no scheme":     {"localhost:8080", nil},
-		"ftp":           {"ftp://localhost", nil},
-		"protocol":      {serverURL, []pyairtable.Option{pyairtable.WithProtocol("soap")}},
-		"batch size":    {serverURL, []pyairtable.Option{pyairtable.WithBatchSize(1001)}},
-		"timeout":       {serverURL, []pyairtable.Option{pyairtable.WithTimeout(-1)}},
-		"nil http":      {serverURL, []pyairtable.Option{pyairtable.WithHTTPClient(nil)}},
-		"negative wait": {serverURL, []pyairtable.Option{pyairtable.WithRetry(pyairtable.RetryPolicy{InitialBackoff: -1})}},
-	} {
-		if _, err := pyairtable.New(tc.url, tc.opts...); err == nil {
-			t.Errorf("%s: New succeeded; want an error", name)
-		}
-	}
-}
