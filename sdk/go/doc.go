@@ -41,6 +41,9 @@
 //		TableId: tableID,
 //		Records: []*datav1.RecordInput{{Fields: cells}},
 //	}))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
 //	for rec, err := range c.ListAllRecords(ctx, &datav1.ListRecordsRequest{TableId: tableID}) {
 //		if err != nil {
 //			log.Fatal(err)
