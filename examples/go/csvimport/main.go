@@ -8,9 +8,9 @@
 //
 // Without -base it creates a workspace and a base named after the file.
 // Each chunk is atomic but the import as a whole is not: if a chunk fails,
-// the rows before it stay imported and the command says how many. The
-// import's request id is derived from the file's name and size, so running
-// the same command again after a failure never imports a chunk twice.
+// the rows before it stay in the new table and the command says how many
+// were imported. Cells are sent as text with typecast, so the server reads
+// "1.5", "yes" or "2026-03-01" into the guessed types.
 package main
 
 import (
@@ -89,8 +89,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	tableID := table.Msg.GetTable().GetId()
 	fmt.Fprintf(out, "created table %s (%s)\n", *tableName, tableID)
 
-	req := &datav1.CreateRecordsRequest{TableId: tableID, Typecast: true, Records: records(fields, rows),
-		RequestId: "csvimport:" + tableID}
+	req := &datav1.CreateRecordsRequest{TableId: tableID, Typecast: true, Records: records(fields, rows)}
 	created, err := c.CreateAllRecords(ctx, req, func(done, total int) {
 		fmt.Fprintf(out, "imported %d/%d\n", done, total)
 	})
