@@ -94,14 +94,16 @@ func isRead(spec connect.Spec) bool {
 // A rate limit (RESOURCE_EXHAUSTED with a retry delay) refused the call
 // before it ran, so it is always retried. UNAVAILABLE, which is also what
 // a broken connection becomes, is retried only when the call is safe to
-// repeat: a read, or a write with a request id. Other RESOURCE_EXHAUSTED
-// errors (a message too large) would fail the same way again.
+// repeat: a read, or a write with a request id. So is ABORTED, which the
+// server answers when a concurrent change made it roll the call back
+// (reason CONCURRENT_UPDATE). Other RESOURCE_EXHAUSTED errors (a message
+// too large) would fail the same way again.
 func retryable(err error, safe bool) bool {
 	switch connect.CodeOf(err) {
 	case connect.CodeResourceExhausted:
 		_, ok := RetryDelay(err)
 		return ok
-	case connect.CodeUnavailable:
+	case connect.CodeUnavailable, connect.CodeAborted:
 		return safe
 	default:
 		return false
