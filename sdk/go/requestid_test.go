@@ -32,7 +32,7 @@ func TestRequestIDs(t *testing.T) {
 			req.GetRequestId(), first.Msg.GetRecords()[0].GetId(), second.Msg.GetRecords()[0].GetId())
 	}
 
-	req.RequestId = "order-4711"
+	req.RequestId = "order-" + pyairtable.NewRequestID()
 	third, err := c.Records.CreateRecords(ctx, connect.NewRequest(req))
 	if err != nil {
 		t.Fatal(err)
