@@ -69,7 +69,7 @@ ts-check:
 
 vet:
 	$(GO) vet ./...
-	@if [ -n "$$(gofmt -l server sdk/go 2>/dev/null)" ]; then gofmt -l server; echo "run gofmt -w" >&2; exit 1; fi
+	@if [ -n "$$(gofmt -l server sdk/go examples 2>/dev/null)" ]; then gofmt -l server sdk/go examples; echo "run gofmt -w" >&2; exit 1; fi
 
 ## go-test: the Go tests (with the race detector) on SQLite and PostgreSQL, in-process cache and Redis
 go-test:
