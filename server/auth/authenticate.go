@@ -16,6 +16,7 @@ import (
 
 	"github.com/pyairtable/pyairtable/server/access"
 	"github.com/pyairtable/pyairtable/server/apperr"
+	"github.com/pyairtable/pyairtable/server/cache"
 	"github.com/pyairtable/pyairtable/server/ids"
 	"github.com/pyairtable/pyairtable/server/pagetoken"
 	"github.com/pyairtable/pyairtable/server/storage"
@@ -48,6 +49,8 @@ type Service struct {
 
 	mu       sync.Mutex
 	lastUsed map[string]time.Time // token or session id -> last write of its use time by this process
+
+	decoded cache.Decoded[*cachedToken] // cached tokens decoded, by token id
 }
 
 // IDTokenVerifier authenticates bearer ID tokens from an OIDC issuer.
@@ -144,8 +147,12 @@ func (s *Service) lookup(ctx context.Context, id string) (*cachedToken, error) {
 	if raw, ok, err := s.cache.Get(ctx, key); err != nil {
 		s.log.WarnContext(ctx, "token cache read failed; using the database", "err", err)
 	} else if ok {
+		if e, ok := s.decoded.Lookup(id, raw); ok {
+			return e, nil
+		}
 		var e cachedToken
 		if err := json.Unmarshal(raw, &e); err == nil {
+			s.decoded.Store(id, raw, &e)
 			return &e, nil
 		}
 	}

@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -37,12 +36,6 @@ func (s *Service) SetCache(c Cache, settle time.Duration) {
 
 func schemaKey(tableID string) string { return "tbl:" + tableID }
 
-// decodedTable is a cached table's encoding and the table it decodes to.
-type decodedTable struct {
-	raw []byte
-	t   *Table
-}
-
 // Table returns a table with its fields like GetTable, served from the
 // cache when it holds the table: the read every request about a table
 // makes. A table read from the cache is decoded once per version and
@@ -53,12 +46,12 @@ func (s *Service) Table(ctx context.Context, id string) (*Table, error) {
 	}
 	key := schemaKey(id)
 	if raw, ok, err := s.cache.Get(ctx, key); err == nil && ok {
-		if d, ok := s.decoded.Load(id); ok && bytes.Equal(d.(*decodedTable).raw, raw) {
-			return d.(*decodedTable).t, nil
+		if t, ok := s.decoded.Lookup(id, raw); ok {
+			return t, nil
 		}
 		var t Table
 		if json.Unmarshal(raw, &t) == nil && t.ID == id {
-			s.decoded.Store(id, &decodedTable{raw: bytes.Clone(raw), t: &t})
+			s.decoded.Store(id, raw, &t)
 			return &t, nil
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pyairtable/pyairtable/server/cache"
 	"github.com/pyairtable/pyairtable/server/ids"
 	"github.com/pyairtable/pyairtable/server/operation"
 	"github.com/pyairtable/pyairtable/server/pagetoken"
@@ -29,7 +30,7 @@ type Service struct {
 	links       sync.Map               // base id -> workspace id, table id -> base id (see resolve.go)
 	ftsReady    sync.Map               // SQLite physical table names whose search table exists
 	ftsIndexing sync.Map               // table ids whose search queue is being indexed
-	decoded     sync.Map               // table id -> *decodedTable: the last cached table decoded (see Table)
+	decoded     cache.Decoded[*Table]  // cached tables decoded (see Table)
 }
 
 // NewService returns a Service keeping deleted bases and tables restorable

@@ -42,23 +42,17 @@ func (s *Service) SetCache(c Cache, settle time.Duration) {
 
 func rolesKey(userID string) string { return "mbr:" + userID }
 
-// decodedRoles is a cached roles value and the map it decodes to.
-type decodedRoles struct {
-	raw   string
-	roles map[string]string
-}
-
 // userRoles returns the user's roles by workspace id, from the cache when
 // it holds them. The map is shared: callers must not change it.
 func (s *Service) userRoles(ctx context.Context, userID string) (map[string]string, error) {
 	key := rolesKey(userID)
 	if raw, ok, err := s.cache.Get(ctx, key); err == nil && ok {
-		if d, ok := s.decoded.Load(userID); ok && d.(*decodedRoles).raw == string(raw) {
-			return d.(*decodedRoles).roles, nil
+		if roles, ok := s.decoded.Lookup(userID, raw); ok {
+			return roles, nil
 		}
 		var roles map[string]string
 		if json.Unmarshal(raw, &roles) == nil && roles != nil {
-			s.decoded.Store(userID, &decodedRoles{raw: string(raw), roles: roles})
+			s.decoded.Store(userID, raw, roles)
 			return roles, nil
 		}
 	}
@@ -93,7 +87,7 @@ func (s *Service) forget(ctx context.Context, tx bun.IDB, userIDs ...string) err
 		keys := make([]string, len(userIDs))
 		for i, id := range userIDs {
 			keys[i] = rolesKey(id)
-			s.decoded.Delete(id)
+			s.decoded.Forget(id)
 		}
 		if err := s.cache.Invalidate(ctx, keys...); err != nil {
 			return err

@@ -6,13 +6,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
 
 	"github.com/pyairtable/pyairtable/server/access"
 	"github.com/pyairtable/pyairtable/server/apperr"
+	"github.com/pyairtable/pyairtable/server/cache"
 	"github.com/pyairtable/pyairtable/server/ids"
 	"github.com/pyairtable/pyairtable/server/pagetoken"
 	"github.com/pyairtable/pyairtable/server/storage"
@@ -34,9 +34,9 @@ type Workspace struct {
 type Service struct {
 	db      *storage.DB
 	pages   *pagetoken.Codec
-	cache   Cache         // nil: no cache
-	settle  time.Duration // see SetCache
-	decoded sync.Map      // user id → *decodedRoles
+	cache   Cache                            // nil: no cache
+	settle  time.Duration                    // see SetCache
+	decoded cache.Decoded[map[string]string] // cached roles decoded, by user id
 }
 
 // NewService returns a Service over the database.
