@@ -41,6 +41,9 @@ type DB struct {
 	*bun.DB
 	// Engine is the engine behind the database.
 	Engine Engine
+	// writer is the turn of SQLite's one writer (see InTx); nil on
+	// PostgreSQL.
+	writer chan struct{}
 }
 
 // Open opens the database named by rawURL: "postgres://…" or
@@ -144,7 +147,7 @@ func openSQLite(rawURL string) (*DB, error) {
 	}
 	sqldb.SetMaxOpenConns(8)
 	sqldb.SetMaxIdleConns(8)
-	return &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Engine: SQLite}, nil
+	return &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Engine: SQLite, writer: make(chan struct{}, 1)}, nil
 }
 
 // redact removes a password from a URL for messages and logs.
@@ -163,16 +166,47 @@ func redact(raw string) string {
 func Redact(raw string) string { return redact(raw) }
 
 // InTx runs fn in a transaction and commits it when fn returns nil. On
-// SQLite the transaction holds the write lock from its start. Functions
-// given to AfterTx with fn's context run once the transaction has ended,
-// committed or not.
+// SQLite the transaction holds the write lock from its start, and this
+// process's transactions take turns for it in the order they asked (see
+// writerTurn). Functions given to AfterTx with fn's context run once the
+// transaction has ended, committed or not.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	if db.writer != nil && ctx.Value(writerKey{}) == nil {
+		release := db.writerTurn(ctx)
+		defer release()
+		ctx = context.WithValue(ctx, writerKey{}, true)
+	}
 	h := &txHooks{}
 	err := db.RunInTx(context.WithValue(ctx, txHooksKey{}, h), nil, fn)
 	for _, f := range h.take() {
 		f()
 	}
 	return err
+}
+
+// writerWait bounds how long a transaction queues for its turn to write
+// on SQLite; then it asks SQLite itself, whose busy timeout decides.
+const writerWait = 10 * time.Second
+
+type writerKey struct{}
+
+// writerTurn waits for this process's turn to write to SQLite and returns
+// the function that ends it. SQLite lets one transaction write at a time
+// and has waiting writers poll for the lock, so under steady load a writer
+// can miss every free moment until its busy timeout ends it; queued here,
+// writers go in the order they came. A transaction begun inside another's
+// context (nested) does not queue, nor, after writerWait, does one whose
+// turn does not come (it then waits as SQLite's busy timeout allows).
+func (db *DB) writerTurn(ctx context.Context) func() {
+	t := time.NewTimer(writerWait)
+	defer t.Stop()
+	select {
+	case db.writer <- struct{}{}:
+		return func() { <-db.writer }
+	case <-ctx.Done():
+	case <-t.C:
+	}
+	return func() {}
 }
 
 // txHooks are the functions to run when a transaction of InTx ends.
