@@ -345,7 +345,7 @@ func TestSearchPlanUsesSearchTable(t *testing.T) {
 			}
 		}
 		var indexed int
-		if err := db.NewRaw("SELECT count(*) FROM " + schema.QuoteIdent(strings.Trim(f.phys, `"`)+"_fts")).Scan(ctx, &indexed); err != nil {
+		if err := db.NewRaw("SELECT count(*) FROM "+schema.QuoteIdent(strings.Trim(f.phys, `"`)+"_fts")).Scan(ctx, &indexed); err != nil {
 			t.Fatal(err)
 		}
 		if indexed != rows {
