@@ -42,8 +42,11 @@ func (h *recordHandler) CreateRecords(ctx context.Context, req *connect.Request[
 	for i, r := range m.GetRecords() {
 		inputs[i] = r.GetFields()
 	}
+	// Values are checked before the transaction when the schema allows,
+	// so the write holds its locks for less time.
+	checked := h.records.Precheck(ctx, m.GetTableId(), inputs, m.GetTypecast())
 	return writeWith(ctx, h.db, req, func(ctx context.Context, tx bunTx) (*datav1.CreateRecordsResponse, error) {
-		l, rs, err := h.records.Create(ctx, tx, m.GetTableId(), inputs, record.WriteOptions{UserID: who.UserID, Typecast: m.GetTypecast()})
+		l, rs, err := h.records.Create(ctx, tx, m.GetTableId(), inputs, record.WriteOptions{UserID: who.UserID, Typecast: m.GetTypecast(), Checked: checked})
 		if err != nil {
 			return nil, err
 		}

@@ -29,11 +29,8 @@ func (s *Service) Create(ctx context.Context, tx bun.Tx, tableID string, records
 	if err := batchSize(len(records)); err != nil {
 		return nil, nil, err
 	}
-	ins := make([]input, len(records))
-	for i, r := range records {
-		ins[i] = input{index: i, fields: r}
-	}
-	l, ps, pr, err := s.start(ctx, tx, tableID, ins, o.Typecast)
+	ins := newInputs(records)
+	l, ps, pr, err := s.start(ctx, tx, tableID, ins, o.Typecast, records, o.Checked)
 	if err != nil {
 		return nil, nil, err
 	}

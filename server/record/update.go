@@ -47,7 +47,7 @@ func (s *Service) Update(ctx context.Context, tx bun.Tx, tableID string, updates
 	if err := vs.Err(ReasonBatch); err != nil {
 		return nil, nil, err
 	}
-	l, ps, pr, err := s.start(ctx, tx, tableID, ins, o.Typecast)
+	l, ps, pr, err := s.start(ctx, tx, tableID, ins, o.Typecast, nil, nil)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -274,7 +274,7 @@ func hasChoice(o *tablev1.FieldOptions, s string) bool {
 // the same transaction), and checks the inputs' cells against the schema
 // that holds. It returns the layout, the checked inputs and the problems
 // found in them (the caller may add more before it reports them).
-func (s *Service) start(ctx context.Context, tx bun.Tx, tableID string, ins []input, typecast bool) (*Layout, []*prepared, *problems, error) {
+func (s *Service) start(ctx context.Context, tx bun.Tx, tableID string, ins []input, typecast bool, records []Cells, checked *Checked) (*Layout, []*prepared, *problems, error) {
 	cached := s.cachedTable(tableID)
 	if typecast && cached != nil && len(missingChoices(s.layout(cached), ins)) > 0 {
 		// This write will change the schema: take the schema change's
@@ -296,6 +296,9 @@ func (s *Service) start(ctx context.Context, tx bun.Tx, tableID string, ins []in
 			}
 			l = s.layout(t)
 		}
+	}
+	if ps, pr := checked.use(records, l, typecast); ps != nil {
+		return l, ps, pr, nil
 	}
 	pr := &problems{}
 	ps := s.prepare(l, ins, typecast, s.env(ctx, tx, t), pr)

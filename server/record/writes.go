@@ -15,6 +15,9 @@ type WriteOptions struct {
 	UserID string
 	// Typecast reads values leniently and adds unknown select choices.
 	Typecast bool
+	// Checked, for Create, is the batch as Precheck checked it; nil: the
+	// write checks it.
+	Checked *Checked
 }
 
 // Update is the change of one record.
