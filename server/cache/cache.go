@@ -33,11 +33,15 @@ type Cache interface {
 	// Invalidate drops the keys everywhere: on every process that shares the
 	// same store, the next Get misses.
 	Invalidate(ctx context.Context, keys ...string) error
-	// Settle shortens the tombstones of keys to d, once the change they
-	// guard has committed (or rolled back): a reader that loaded data
-	// before then has d to Fill it, and is refused; Fills after d store
-	// again. Without Settle a tombstone lives MaxTTL + TombstoneMargin. A
-	// key without a tombstone gets one that lives d.
+	// Settle replaces the tombstones of keys with ones that live d, once
+	// the change they guard has committed (or rolled back): a reader that
+	// loaded data before then has d to Fill it, and is refused; Fills
+	// after d store again. Without Settle a tombstone lives MaxTTL +
+	// TombstoneMargin. A key without a tombstone gets one that lives d.
+	// Settle does not know which change made a tombstone: writers of one
+	// key must be serialised (as schema changes are, by the table's lock)
+	// or each must Settle after its own commit, which drops what a reader
+	// filled meanwhile.
 	Settle(ctx context.Context, d time.Duration, keys ...string) error
 }
 

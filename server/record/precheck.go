@@ -2,6 +2,8 @@ package record
 
 import (
 	"context"
+
+	tablev1 "github.com/pyairtable/pyairtable/gen/pyairtable/table/v1"
 )
 
 // Checked is a batch of new records checked before its transaction
@@ -25,9 +27,9 @@ func (c *Checked) Used() bool { return c != nil && c.used }
 // Precheck checks records for CreateRecords against the table's schema as
 // this process last saw it, outside any transaction; pass the result in
 // WriteOptions.Checked. It returns nil when it cannot help: a table not
-// seen yet, or a typecast that will add select choices (a schema change,
-// made inside the write). A collaborator is looked up among the
-// workspace's members as they stand before the write begins.
+// seen yet, a typecast that will add select choices (a schema change,
+// made inside the write), or a batch with collaborator cells (whose
+// members are looked up inside the write, as they stand there).
 func (s *Service) Precheck(ctx context.Context, tableID string, records []Cells, typecast bool) *Checked {
 	t := s.cachedTable(tableID)
 	if t == nil || batchSize(len(records)) != nil {
@@ -35,7 +37,7 @@ func (s *Service) Precheck(ctx context.Context, tableID string, records []Cells,
 	}
 	l := s.layout(t)
 	ins := newInputs(records)
-	if typecast && len(missingChoices(l, ins)) > 0 {
+	if typecast && len(missingChoices(l, ins)) > 0 || namesCollaborator(l, records) {
 		return nil
 	}
 	pr := &problems{}
@@ -56,6 +58,18 @@ func (c *Checked) use(records []Cells, l *Layout, typecast bool) ([]*prepared, *
 // sameBatch reports whether two batches are the same slice.
 func sameBatch(a, b []Cells) bool {
 	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// namesCollaborator reports whether any record gives a collaborator field.
+func namesCollaborator(l *Layout, records []Cells) bool {
+	for _, r := range records {
+		for key := range r {
+			if c := l.Column(key); c != nil && c.Field.Kind() == tablev1.FieldType_FIELD_TYPE_COLLABORATOR {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // sameSchema reports whether two layouts are of the same version of a

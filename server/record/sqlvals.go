@@ -32,9 +32,10 @@ const sqliteTime = "2006-01-02 15:04:05.999999-07:00"
 type sqlx struct {
 	tx     *sql.Tx
 	engine storage.Engine
+	db     *storage.DB
 }
 
-func (s *Service) sqlx(tx bun.Tx) sqlx { return sqlx{tx: tx.Tx, engine: s.db.Engine} }
+func (s *Service) sqlx(tx bun.Tx) sqlx { return sqlx{tx: tx.Tx, engine: s.db.Engine, db: s.db} }
 
 // ph returns the placeholder of the n-th parameter (from 1).
 func (x sqlx) ph(n int) string {
@@ -129,12 +130,12 @@ func (x sqlx) sysTime(t time.Time) any {
 
 // exec runs a statement with bound parameters.
 func (x sqlx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return x.tx.ExecContext(ctx, query, storage.BoundArgs(x.engine, args)...)
+	return x.tx.ExecContext(ctx, query, x.db.BoundArgs(args)...)
 }
 
 // query runs a query with bound parameters.
 func (x sqlx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return x.tx.QueryContext(ctx, query, storage.BoundArgs(x.engine, args)...)
+	return x.tx.QueryContext(ctx, query, x.db.BoundArgs(args)...)
 }
 
 // maxParams is the engine's bind-parameter limit.

@@ -80,7 +80,9 @@ func (s *Service) invalidate(ctx context.Context, tx bun.IDB, tableID string) er
 		// Once the change commits, the table may be cached again soon: the
 		// tombstone need only outlast reads that began before the commit.
 		storage.AfterTx(ctx, func() {
-			if err := s.cache.Settle(context.WithoutCancel(ctx), s.settle, key); err != nil {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+			defer cancel()
+			if err := s.cache.Settle(sctx, s.settle, key); err != nil {
 				slog.WarnContext(ctx, "schema cache settle failed", "table_id", tableID, "err", err)
 			}
 		})
@@ -92,3 +94,8 @@ func (s *Service) invalidate(ctx context.Context, tx bun.IDB, tableID string) er
 // schema loaded before the change may not be cached: far longer than a
 // load takes, far shorter than the tombstone's full life.
 const DefaultCacheSettle = 5 * time.Second
+
+// settleTimeout bounds the Settle after a change. When it fails the
+// tombstone keeps its full life: the table is read from the database
+// meanwhile, which is slower but never stale.
+const settleTimeout = 2 * time.Second

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,6 +45,9 @@ type DB struct {
 	// writer is the turn of SQLite's one writer (see InTx); nil on
 	// PostgreSQL.
 	writer chan struct{}
+	// prepareBound is true when statements with bound parameters are to
+	// be prepared (see BoundArgs).
+	prepareBound bool
 }
 
 // Open opens the database named by rawURL: "postgres://…" or
@@ -79,42 +83,46 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 }
 
 func openPostgres(rawURL string) (*DB, error) {
-	sqldb, err := sql.Open("pgx", withSimpleProtocol(rawURL))
+	connURL, prepareBound := withSimpleProtocol(rawURL)
+	sqldb, err := sql.Open("pgx", connURL)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
 	sqldb.SetMaxOpenConns(20)
 	sqldb.SetMaxIdleConns(10)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Engine: Postgres}, nil
+	return &DB{DB: bun.NewDB(sqldb, pgdialect.New()), Engine: Postgres, prepareBound: prepareBound}, nil
 }
 
 // withSimpleProtocol makes the simple query protocol the default of a
-// PostgreSQL connection string (unless it names a mode itself). bun writes
-// its arguments into the SQL text, so nearly every statement is new to the
-// server: the default mode would prepare each one (an extra round trip)
-// and fill the statement cache with statements used once. Statements with
-// bound parameters ask for preparation through BoundArgs.
-func withSimpleProtocol(rawURL string) string {
+// PostgreSQL URL, and says whether statements with bound parameters should
+// then be prepared (BoundArgs). bun writes its arguments into the SQL
+// text, so nearly every statement is new to the server: pgx's default mode
+// would prepare each one (an extra round trip) and fill its statement
+// cache with statements used once. A URL that names a query mode is left
+// as it is, and nothing is prepared beyond what it asks for; one that
+// turns the statement cache off (as behind PgBouncer in transaction mode)
+// gets the simple protocol and no preparing.
+func withSimpleProtocol(rawURL string) (string, bool) {
 	if strings.Contains(rawURL, "default_query_exec_mode") {
-		return rawURL
+		return rawURL, false
 	}
-	if strings.HasPrefix(rawURL, "postgres://") || strings.HasPrefix(rawURL, "postgresql://") {
-		sep := "?"
-		if strings.Contains(rawURL, "?") {
-			sep = "&"
-		}
-		return rawURL + sep + "default_query_exec_mode=simple_protocol"
+	sep := "?"
+	if strings.Contains(rawURL, "?") {
+		sep = "&"
 	}
-	return rawURL + " default_query_exec_mode=simple_protocol"
+	connURL := rawURL + sep + "default_query_exec_mode=simple_protocol"
+	cfg, err := pgx.ParseConfig(connURL)
+	return connURL, err == nil && cfg.StatementCacheCapacity > 0
 }
 
 // BoundArgs returns the arguments of a statement written with bound
-// parameters ($1, $2, … on PostgreSQL; ? on SQLite) for database/sql. On
-// PostgreSQL they ask pgx to prepare the statement once per connection and
-// bind the values in binary, since such statements repeat with new values.
-func BoundArgs(engine Engine, args []any) []any {
-	if engine != Postgres {
+// parameters ($1, $2, … on PostgreSQL; ? on SQLite) for database/sql.
+// Such statements repeat with new values, so on PostgreSQL (unless the
+// connection URL chose its own query mode) they ask pgx to prepare each
+// once per connection.
+func (db *DB) BoundArgs(args []any) []any {
+	if !db.prepareBound {
 		return args
 	}
 	return append([]any{pgx.QueryExecModeCacheStatement}, args...)
@@ -168,20 +176,46 @@ func Redact(raw string) string { return redact(raw) }
 // InTx runs fn in a transaction and commits it when fn returns nil. On
 // SQLite the transaction holds the write lock from its start, and this
 // process's transactions take turns for it in the order they asked (see
-// writerTurn). Functions given to AfterTx with fn's context run once the
-// transaction has ended, committed or not.
+// writerTurn); a transaction cannot begin inside another's fn there, as it
+// would wait for the lock the outer one holds. Functions given to AfterTx
+// with fn's context run once the transaction has ended, committed or
+// rolled back (not when fn panics), after the turn is given up.
 func (db *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	if db.writer != nil && ctx.Value(writerKey{}) == nil {
-		release := db.writerTurn(ctx)
-		defer release()
-		ctx = context.WithValue(ctx, writerKey{}, true)
-	}
 	h := &txHooks{}
-	err := db.RunInTx(context.WithValue(ctx, txHooksKey{}, h), nil, fn)
+	ctx = context.WithValue(ctx, txHooksKey{}, h)
+	var mine *writerHeld
+	if db.writer != nil {
+		if outer, _ := ctx.Value(writerKey{}).(*writerHeld); outer == nil || !outer.active.Load() {
+			mine = &writerHeld{release: db.writerTurn(ctx)}
+			mine.active.Store(true)
+			ctx = context.WithValue(ctx, writerKey{}, mine)
+			defer mine.end() // also when fn panics
+		}
+	}
+	err := db.RunInTx(ctx, nil, fn)
+	if mine != nil {
+		mine.end()
+	}
 	for _, f := range h.take() {
 		f()
 	}
 	return err
+}
+
+// writerHeld is a turn to write that a transaction holds, marked in its
+// context so that work inside it does not queue behind it.
+type writerHeld struct {
+	active  atomic.Bool
+	once    sync.Once
+	release func()
+}
+
+// end gives the turn up (once).
+func (w *writerHeld) end() {
+	w.once.Do(func() {
+		w.active.Store(false)
+		w.release()
+	})
 }
 
 // writerWait bounds how long a transaction queues for its turn to write
@@ -194,9 +228,10 @@ type writerKey struct{}
 // the function that ends it. SQLite lets one transaction write at a time
 // and has waiting writers poll for the lock, so under steady load a writer
 // can miss every free moment until its busy timeout ends it; queued here,
-// writers go in the order they came. A transaction begun inside another's
-// context (nested) does not queue, nor, after writerWait, does one whose
-// turn does not come (it then waits as SQLite's busy timeout allows).
+// writers go in the order they came. Work inside a transaction that holds
+// the turn does not queue again, and a transaction whose turn has not come
+// after writerWait goes ahead (it then waits as SQLite's busy timeout
+// allows).
 func (db *DB) writerTurn(ctx context.Context) func() {
 	t := time.NewTimer(writerWait)
 	defer t.Stop()

@@ -30,6 +30,10 @@ const rolesTTL = 5 * time.Minute
 // loaded before it may not be cached.
 const DefaultCacheSettle = 5 * time.Second
 
+// settleTimeout bounds the Settle after a change; when it fails the
+// tombstone keeps its full life (roles are read from the database).
+const settleTimeout = 2 * time.Second
+
 // SetCache makes MemberRole read a user's roles through c. After a
 // membership change, roles loaded before it may not be cached for settle
 // (DefaultCacheSettle when settle <= 0).
@@ -77,8 +81,8 @@ func (s *Service) userRoles(ctx context.Context, userID string) (map[string]stri
 }
 
 // forget drops the cached roles of users whose memberships tx changes,
-// inside tx, and lets them be cached again once tx has ended. It also
-// raises the cache epoch for servers without Redis.
+// inside tx, and lets them be cached again from the settle delay after tx
+// has ended. It also raises the cache epoch for servers without Redis.
 func (s *Service) forget(ctx context.Context, tx bun.IDB, userIDs ...string) error {
 	if len(userIDs) == 0 {
 		return nil
@@ -93,7 +97,9 @@ func (s *Service) forget(ctx context.Context, tx bun.IDB, userIDs ...string) err
 			return err
 		}
 		storage.AfterTx(ctx, func() {
-			if err := s.cache.Settle(context.WithoutCancel(ctx), s.settle, keys...); err != nil {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+			defer cancel()
+			if err := s.cache.Settle(sctx, s.settle, keys...); err != nil {
 				slog.WarnContext(ctx, "member role cache settle failed", "err", err)
 			}
 		})

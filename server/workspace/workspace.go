@@ -181,16 +181,20 @@ func (s *Service) Update(ctx context.Context, tx bun.IDB, id string, p Patch) (*
 // Delete removes a workspace and its memberships. Its bases must be gone
 // (see schema.Service.PurgeWorkspace).
 func (s *Service) Delete(ctx context.Context, tx bun.IDB, id string) error {
+	// The members deleted are the ones to forget, however many joined
+	// since the caller looked.
+	var removed []*string
+	if err := tx.NewRaw("DELETE FROM members WHERE workspace_id = ? RETURNING user_id", id).Scan(ctx, &removed); err != nil {
+		return apperr.Wrap(err, "delete members")
+	}
 	var userIDs []string
-	if err := tx.NewSelect().Table("members").Column("user_id").
-		Where("workspace_id = ? AND user_id IS NOT NULL", id).Scan(ctx, &userIDs); err != nil {
-		return apperr.Wrap(err, "list members")
+	for _, u := range removed {
+		if u != nil {
+			userIDs = append(userIDs, *u)
+		}
 	}
 	if err := s.forget(ctx, tx, userIDs...); err != nil {
 		return apperr.Wrap(err, "forget cached roles")
-	}
-	if _, err := tx.NewDelete().Table("members").Where("workspace_id = ?", id).Exec(ctx); err != nil {
-		return apperr.Wrap(err, "delete members")
 	}
 	res, err := tx.NewDelete().Table("workspaces").Where("id = ?", id).Exec(ctx)
 	if err != nil {
