@@ -79,16 +79,7 @@ func (c *memory) Fill(_ context.Context, key string, val []byte, ttl time.Durati
 }
 
 func (c *memory) Invalidate(_ context.Context, keys ...string) error {
-	now := time.Now()
-	e := entry{tomb: true, expires: now.Add(c.opt.tombstoneTTL())}
-	c.mu.Lock()
-	for _, key := range keys {
-		if _, found := c.entries[key]; !found {
-			c.makeRoom(now)
-		}
-		c.entries[key] = e
-	}
-	c.mu.Unlock()
+	c.tombstones(c.opt.tombstoneTTL(), keys)
 	c.m.invalidated(c.name, len(keys))
 	return nil
 }
@@ -97,17 +88,22 @@ func (c *memory) Settle(_ context.Context, d time.Duration, keys ...string) erro
 	if d <= 0 {
 		return ErrBadTTL
 	}
+	c.tombstones(d, keys)
+	return nil
+}
+
+// tombstones puts a tombstone that lives d on each key.
+func (c *memory) tombstones(d time.Duration, keys []string) {
 	now := time.Now()
 	e := entry{tomb: true, expires: now.Add(d)}
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	for _, key := range keys {
 		if _, found := c.entries[key]; !found {
 			c.makeRoom(now)
 		}
 		c.entries[key] = e
 	}
-	c.mu.Unlock()
-	return nil
 }
 
 // makeRoom frees space for one more entry. It runs only when the map is full

@@ -116,14 +116,8 @@ func (c *redisCache) Invalidate(ctx context.Context, keys ...string) error {
 	if len(keys) == 0 {
 		return nil
 	}
-	cmds := make(rueidis.Commands, 0, len(keys))
-	for _, key := range keys {
-		cmds = append(cmds, c.client.B().Set().Key(c.prefix+key).Value(tombstone).Px(c.opt.tombstoneTTL()).Build())
-	}
-	for _, resp := range c.client.DoMulti(ctx, cmds...) {
-		if err := resp.Error(); err != nil {
-			return fmt.Errorf("cache %s: invalidate: %w", c.name, err)
-		}
+	if err := c.tombstones(ctx, c.opt.tombstoneTTL(), keys); err != nil {
+		return fmt.Errorf("cache %s: invalidate: %w", c.name, err)
 	}
 	c.m.invalidated(c.name, len(keys))
 	for _, key := range keys {
@@ -138,13 +132,25 @@ func (c *redisCache) Settle(ctx context.Context, d time.Duration, keys ...string
 	if d <= 0 {
 		return ErrBadTTL
 	}
+	if err := c.tombstones(ctx, d, keys); err != nil {
+		return fmt.Errorf("cache %s: settle: %w", c.name, err)
+	}
+	return nil
+}
+
+// tombstones writes a tombstone that lives d on each key, which also
+// drops every process's local copy.
+func (c *redisCache) tombstones(ctx context.Context, d time.Duration, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
 	cmds := make(rueidis.Commands, 0, len(keys))
 	for _, key := range keys {
 		cmds = append(cmds, c.client.B().Set().Key(c.prefix+key).Value(tombstone).Px(d).Build())
 	}
 	for _, resp := range c.client.DoMulti(ctx, cmds...) {
 		if err := resp.Error(); err != nil {
-			return fmt.Errorf("cache %s: settle: %w", c.name, err)
+			return err
 		}
 	}
 	return nil

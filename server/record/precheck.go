@@ -62,6 +62,13 @@ func sameBatch(a, b []Cells) bool {
 
 // namesCollaborator reports whether any record gives a collaborator field.
 func namesCollaborator(l *Layout, records []Cells) bool {
+	has := false
+	for _, c := range l.Columns {
+		has = has || c.Field.Kind() == tablev1.FieldType_FIELD_TYPE_COLLABORATOR
+	}
+	if !has {
+		return false
+	}
 	for _, r := range records {
 		for key := range r {
 			if c := l.Column(key); c != nil && c.Field.Kind() == tablev1.FieldType_FIELD_TYPE_COLLABORATOR {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/pyairtable/pyairtable/server/cache"
 	"github.com/pyairtable/pyairtable/server/storage"
 )
 
@@ -26,10 +27,10 @@ const schemaTTL = 5 * time.Minute
 
 // SetCache makes table reads go through c. After a schema change ends, a
 // table's schema loaded before it may not be cached for settle (default
-// DefaultCacheSettle when settle <= 0).
+// cache.DefaultSettle when settle <= 0).
 func (s *Service) SetCache(c Cache, settle time.Duration) {
 	if settle <= 0 {
-		settle = DefaultCacheSettle
+		settle = cache.DefaultSettle
 	}
 	s.cache, s.settle = c, settle
 }
@@ -73,29 +74,9 @@ func (s *Service) Table(ctx context.Context, id string) (*Table, error) {
 // cache epoch for servers without Redis.
 func (s *Service) invalidate(ctx context.Context, tx bun.IDB, tableID string) error {
 	if s.cache != nil {
-		key := schemaKey(tableID)
-		if err := s.cache.Invalidate(ctx, key); err != nil {
+		if err := cache.InvalidateInTx(ctx, s.cache, s.settle, schemaKey(tableID)); err != nil {
 			return err
 		}
-		// Once the change commits, the table may be cached again soon: the
-		// tombstone need only outlast reads that began before the commit.
-		storage.AfterTx(ctx, func() {
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
-			defer cancel()
-			if err := s.cache.Settle(sctx, s.settle, key); err != nil {
-				slog.WarnContext(ctx, "schema cache settle failed", "table_id", tableID, "err", err)
-			}
-		})
 	}
 	return storage.BumpEpoch(ctx, tx)
 }
-
-// DefaultCacheSettle is how long, after a schema change ends, a table's
-// schema loaded before the change may not be cached: far longer than a
-// load takes, far shorter than the tombstone's full life.
-const DefaultCacheSettle = 5 * time.Second
-
-// settleTimeout bounds the Settle after a change. When it fails the
-// tombstone keeps its full life: the table is read from the database
-// meanwhile, which is slower but never stale.
-const settleTimeout = 2 * time.Second

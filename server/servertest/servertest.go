@@ -139,22 +139,9 @@ type User struct {
 // with a token holding the scopes (every scope when none are given).
 func (e *Env) NewUser(t testing.TB, email string, scopes ...string) User {
 	t.Helper()
-	if len(scopes) == 0 {
-		scopes = access.AllScopes
-	}
-	var u User
-	err := e.Server.DB.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
-		usr, err := app.EnsureUser(ctx, tx, email)
-		if err != nil {
-			return err
-		}
-		_, secret, err := e.Server.Tokens.CreateToken(ctx, tx, &access.Principal{UserID: usr.ID},
-			auth.NewToken{Name: "test", Scopes: scopes})
-		u = User{ID: usr.ID, Email: email, Token: secret}
-		return err
-	})
+	u, err := e.CreateUser(email, scopes...)
 	if err != nil {
-		t.Fatalf("create user %s: %v", email, err)
+		t.Fatal(err)
 	}
 	return u
 }

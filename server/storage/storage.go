@@ -261,16 +261,13 @@ func (h *txHooks) take() []func() {
 }
 
 // AfterTx arranges for f to run when the transaction of ctx (one begun by
-// InTx) has ended, committed or rolled back, and reports whether it could:
-// false when ctx belongs to no such transaction. Use it for side effects
-// that must follow the commit, such as letting a cache fill again.
-func AfterTx(ctx context.Context, f func()) bool {
-	h, ok := ctx.Value(txHooksKey{}).(*txHooks)
-	if !ok {
-		return false
+// InTx) has ended, committed or rolled back. Outside such a transaction f
+// never runs. Use it for side effects that must follow the commit, such as
+// letting a cache fill again.
+func AfterTx(ctx context.Context, f func()) {
+	if h, ok := ctx.Value(txHooksKey{}).(*txHooks); ok {
+		h.mu.Lock()
+		h.fns = append(h.fns, f)
+		h.mu.Unlock()
 	}
-	h.mu.Lock()
-	h.fns = append(h.fns, f)
-	h.mu.Unlock()
-	return true
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/pyairtable/pyairtable/server/access"
+	"github.com/pyairtable/pyairtable/server/cache"
 	"github.com/pyairtable/pyairtable/server/storage"
 )
 
@@ -26,20 +27,12 @@ type Cache interface {
 // rolesTTL bounds how long a user's cached roles live without a change.
 const rolesTTL = 5 * time.Minute
 
-// DefaultCacheSettle is how long, after a membership change ends, roles
-// loaded before it may not be cached.
-const DefaultCacheSettle = 5 * time.Second
-
-// settleTimeout bounds the Settle after a change; when it fails the
-// tombstone keeps its full life (roles are read from the database).
-const settleTimeout = 2 * time.Second
-
 // SetCache makes MemberRole read a user's roles through c. After a
 // membership change, roles loaded before it may not be cached for settle
-// (DefaultCacheSettle when settle <= 0).
+// (cache.DefaultSettle when settle <= 0).
 func (s *Service) SetCache(c Cache, settle time.Duration) {
 	if settle <= 0 {
-		settle = DefaultCacheSettle
+		settle = cache.DefaultSettle
 	}
 	s.cache, s.settle = c, settle
 }
@@ -93,16 +86,9 @@ func (s *Service) forget(ctx context.Context, tx bun.IDB, userIDs ...string) err
 			keys[i] = rolesKey(id)
 			s.decoded.Forget(id)
 		}
-		if err := s.cache.Invalidate(ctx, keys...); err != nil {
+		if err := cache.InvalidateInTx(ctx, s.cache, s.settle, keys...); err != nil {
 			return err
 		}
-		storage.AfterTx(ctx, func() {
-			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
-			defer cancel()
-			if err := s.cache.Settle(sctx, s.settle, keys...); err != nil {
-				slog.WarnContext(ctx, "member role cache settle failed", "err", err)
-			}
-		})
 	}
 	return storage.BumpEpoch(ctx, tx)
 }
