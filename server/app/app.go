@@ -164,6 +164,11 @@ func (s *Server) build(ctx context.Context) error {
 	s.Workspaces.SetCache(roleCache, 0)
 	s.Schema = schema.NewService(s.DB, pages, cfg.TrashRetention)
 	s.Schema.SetCache(schemaCache, 0)
+	if s.DB.Engine == storage.Postgres {
+		// SQLite has one writer, which indexing batches would hold up:
+		// there a search starts the indexer.
+		s.Schema.IndexAfterWrites(schema.SearchQuiet, schema.MaxSearchDelay)
+	}
 	s.Views = view.NewService(s.DB, pages, s.Schema)
 	s.Records = record.NewService(s.DB, s.Schema, s.Views, pages, cfg.RecordTrashRetention)
 	s.Runner = operation.NewRunner(s.DB, s.log)
@@ -313,6 +318,9 @@ func (s *Server) Close() {
 			<-s.watching
 		}
 		<-s.running
+	}
+	if s.Schema != nil {
+		s.Schema.Close()
 	}
 	if s.redis != nil {
 		s.redis.Close()

@@ -34,6 +34,7 @@ func newTableEnv(t testing.TB, db *storage.DB, email string, specs []schema.Fiel
 	t.Helper()
 	pages := pagetoken.New([]byte("record test key"))
 	e := tableEnv{schemas: schema.NewService(db, pages, 7*24*time.Hour)}
+	t.Cleanup(e.schemas.Close) // before the database closes: cleanups run last first
 	e.views = view.NewService(db, pages, e.schemas)
 	e.recs = record.NewService(db, e.schemas, e.views, pages, 0)
 	err := db.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {

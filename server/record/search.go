@@ -16,16 +16,14 @@ import (
 // The test is the same SQL on both engines, lower(cell) LIKE
 // lower('%text%') with LIKE's wildcards escaped, the folding filters use
 // (SQLite's lower() is Go's Unicode-aware one, see server/storage), so
-// both engines find the same records. On PostgreSQL every text column has
-// a pg_trgm GIN index on lower(column) (server/schema, search indexes),
-// which this test uses. On SQLite the table's trigram FTS5 search table
-// (server/schema, search tables) first narrows the records to those whose
-// indexed text holds the search text, or that wait to be indexed, when the
-// text is at least 3 characters long (a trigram index cannot look up
-// less); the exact test then runs on those only, so both engines still
-// return the same records. Leading and
-// trailing spaces of the text are ignored; text of only spaces searches
-// nothing.
+// both engines find the same records. The table's search table
+// (server/schema, search tables: pg_trgm on PostgreSQL, trigram FTS5 on
+// SQLite) first narrows the records to those whose indexed text holds the
+// search text, or that wait to be indexed, when the text is at least 3
+// characters long (a trigram index cannot look up less); the exact test
+// then runs on those only, so the answer is the same as without the
+// index. Leading and trailing spaces of the text are ignored; text of
+// only spaces searches nothing.
 
 // addSearch adds the search condition for text (none for "").
 func (p *plan) addSearch(ctx context.Context, s *Service, text string) error {
@@ -36,7 +34,7 @@ func (p *plan) addSearch(ctx context.Context, s *Service, text string) error {
 	if n := utf8.RuneCountInString(text); n > MaxSearchLength {
 		return apperr.Invalid("search", "string.max_len", "is "+strconv.Itoa(n)+" characters long; search text is at most "+strconv.Itoa(MaxSearchLength))
 	}
-	pattern := "%" + escapeLike(text) + "%"
+	pattern := "%" + schema.EscapeLike(text) + "%"
 	var parts []string
 	var args []any
 	for _, c := range p.layout.Columns {
@@ -55,9 +53,4 @@ func (p *plan) addSearch(ctx context.Context, s *Service, text string) error {
 	}
 	p.cond("("+strings.Join(parts, " OR ")+")", args...)
 	return nil
-}
-
-// escapeLike escapes LIKE's wildcards (and the escape character) in text.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

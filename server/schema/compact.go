@@ -3,7 +3,6 @@ package schema
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -101,7 +100,6 @@ func (s *Service) makeRoom(ctx context.Context, tx bun.IDB, base *Base, t *Table
 func (s *Service) compact(ctx context.Context, tx bun.IDB, base *Base, t *Table) error {
 	type col struct{ name, sqlType string }
 	var keep []col
-	searched := slices.Clone(t.Fields) // columns whose search indexes are built again
 	for _, f := range t.Fields {
 		if f.ColumnName == "" {
 			continue
@@ -116,7 +114,6 @@ func (s *Service) compact(ctx context.Context, tx bun.IDB, base *Base, t *Table)
 	for name, kind := range pending {
 		typ, _ := (&Field{Type: kind}).TypeOptions()
 		keep = append(keep, col{name, typ.Column(s.db.Engine)})
-		searched = append(searched, &Field{Type: kind, ColumnName: name})
 	}
 	oldPhys := qualified(s.db.Engine, base, t)
 	if err := lockForRewrite(ctx, tx, s.db.Engine, oldPhys); err != nil {
@@ -179,7 +176,7 @@ func (s *Service) compact(ctx context.Context, tx bun.IDB, base *Base, t *Table)
 			return apperr.Wrap(err, "rebuild index")
 		}
 	}
-	return s.searchIndexesRewritten(ctx, tx, base, t, searched)
+	return s.searchIndexesRewritten(ctx, tx, base, t)
 }
 
 // columnExists reports whether a field column is still in the table: a

@@ -140,7 +140,7 @@ func (s *Service) dropTable(ctx context.Context, tx bun.IDB, base *Base, t *Tabl
 	if err := dropPhysicalTable(ctx, tx, qualified(s.db.Engine, base, t)); err != nil {
 		return err
 	}
-	if err := s.dropSearchTable(ctx, tx, t); err != nil {
+	if err := s.dropSearchTable(ctx, tx, withSchema(base, t)); err != nil {
 		return err
 	}
 	for _, q := range []string{

@@ -59,6 +59,8 @@ func (s *Service) LockForRecords(ctx context.Context, tx bun.IDB, tableID string
 		}
 		return nil, apperr.Wrap(err, "lock table")
 	}
+	// The search indexer takes the written records once writes pause.
+	storage.AfterTx(ctx, func() { s.searchWritten(tableID) })
 	if row.BaseDeleted != nil {
 		return nil, apperr.New(apperr.FailedPrecondition, "BASE_DELETED",
 			"base %s is deleted; restore it with RestoreBase first", row.BaseID).With("base_id", row.BaseID)

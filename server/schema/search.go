@@ -3,7 +3,6 @@ package schema
 import (
 	"context"
 	"log/slog"
-	"strings"
 
 	"github.com/uptrace/bun"
 
@@ -13,17 +12,14 @@ import (
 )
 
 // Search indexes. Record search is a case-insensitive substring test on
-// every text column, lower(column) LIKE '%text%' (see server/record). On
-// PostgreSQL each text column gets a pg_trgm GIN index on that expression
-// when the column is made (a new table or field, a type change into a
-// new column), and again when the table is rewritten (compaction) or
-// rolled back; an index goes with its column. The pg_trgm extension is
-// created once per database, in the "public" schema (tests and bases live
-// in other schemas, which come and go), and its operator class is named
-// with the schema it was found in, so search_path does not matter.
-//
-// On SQLite each table has a trigram FTS5 search table kept by triggers
-// instead (search_sqlite.go); the same calls keep it in step.
+// every text column, lower(column) LIKE '%text%' (see server/record). A
+// search table per user table, kept by triggers and filled off the write
+// path, narrows a search to candidate records first, on both engines
+// (search_table.go). On PostgreSQL its trigram index is pg_trgm's, whose
+// extension is created once per database, in the "public" schema (tests
+// and bases live in other schemas, which come and go), and whose operator
+// class is named with the schema it was found in, so search_path does not
+// matter.
 
 // Searchable reports whether record search looks into fields of the kind:
 // single line and long text, email, URL, phone number, and a barcode's
@@ -55,62 +51,37 @@ func searchExpr(engine storage.Engine, kind tablev1.FieldType, col string) strin
 	return "lower(" + col + ")"
 }
 
-// searchIndexName names the search index of a column.
-func searchIndexName(t *Table, column string) string {
-	return "sx_" + strings.ToLower(t.ID) + "_" + column
-}
-
-// searchIndex builds the search index of a new, still empty column of
-// the given kind (a no-op for other kinds). On SQLite the column joins
-// the table's search table.
+// searchIndex puts a new, still empty column of the given kind into the
+// table's search table (a no-op for other kinds).
 func (s *Service) searchIndex(ctx context.Context, tx bun.IDB, base *Base, t *Table, column string, kind tablev1.FieldType) error {
-	if !Searchable(kind) || column == "" {
+	c, ok := searchColumnOf(column, kind)
+	if !ok {
 		return nil
 	}
-	if s.db.Engine == storage.SQLite {
-		c, _ := ftsColumnOf(column, kind)
-		return s.ftsAddColumn(ctx, tx, t, c)
-	}
-	ops, err := s.trigramOps(ctx)
-	if err != nil || ops == "" {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, "CREATE INDEX IF NOT EXISTS "+quote(searchIndexName(t, column))+" ON "+
-		qualified(s.db.Engine, base, t)+" USING gin ("+searchExpr(s.db.Engine, kind, quote(column))+" "+ops+")")
-	return apperr.Wrap(err, "build search index")
+	return s.searchAddColumn(ctx, tx, withSchema(base, t), c)
 }
 
-// searchIndexes builds the search indexes the table's live text fields
-// lack (after a rollback, whose restored columns hold cells written
-// while they were hidden). On SQLite the search table follows the live
-// text columns, indexed again when a column joins.
+// searchIndexes makes the table's search table follow its live text
+// columns again (after a rollback, whose restored columns hold cells
+// written while they were hidden: their records are queued again).
 func (s *Service) searchIndexes(ctx context.Context, tx bun.IDB, base *Base, t *Table) error {
-	if s.db.Engine == storage.SQLite {
-		return s.ftsSync(ctx, tx, t, false)
-	}
-	for _, f := range t.Fields {
-		if f.DeletedAt == nil && f.ColumnName != "" {
-			if err := s.searchIndex(ctx, tx, base, t, f.ColumnName, f.Kind()); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return s.searchSync(ctx, tx, withSchema(base, t), false)
 }
 
-// searchIndexesRewritten builds the search indexes of a rewritten
-// (compacted) table: those of the searched columns on PostgreSQL, the
-// whole search table on SQLite.
-func (s *Service) searchIndexesRewritten(ctx context.Context, tx bun.IDB, base *Base, t *Table, searched []*Field) error {
-	if s.db.Engine == storage.SQLite {
-		return s.ftsSync(ctx, tx, t, true)
+// searchIndexesRewritten makes the triggers of a rewritten (compacted)
+// table again; its cells and seqs are unchanged, so nothing is queued.
+func (s *Service) searchIndexesRewritten(ctx context.Context, tx bun.IDB, base *Base, t *Table) error {
+	return s.searchSync(ctx, tx, withSchema(base, t), true)
+}
+
+// withSchema is t with its base's PostgreSQL schema filled in.
+func withSchema(base *Base, t *Table) *Table {
+	if t.BaseSchema == base.PhysicalSchema {
+		return t
 	}
-	for _, f := range searched {
-		if err := s.searchIndex(ctx, tx, base, t, f.ColumnName, f.Kind()); err != nil {
-			return err
-		}
-	}
-	return nil
+	c := *t
+	c.BaseSchema = base.PhysicalSchema
+	return &c
 }
 
 // trigramOps returns the qualified name of pg_trgm's GIN operator class,

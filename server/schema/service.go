@@ -28,8 +28,8 @@ type Service struct {
 	budget      int                    // field columns per table before compaction
 	trgmOps     atomic.Pointer[string] // pg_trgm's GIN operator class, once looked up
 	links       sync.Map               // base id -> workspace id, table id -> base id (see resolve.go)
-	ftsReady    sync.Map               // SQLite physical table names whose search table exists
-	ftsIndexing sync.Map               // table ids whose search queue is being indexed
+	searchReady sync.Map               // qualified table names whose search table exists
+	kicks       searchKicks            // search indexing after writes (search_index.go)
 	decoded     cache.Decoded[*Table]  // cached tables decoded (see Table)
 }
 
