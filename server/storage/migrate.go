@@ -18,6 +18,9 @@ type Migration struct {
 	// {{ts}} (a timestamp with time zone) and {{bytes}} (binary) are replaced
 	// with each engine's type.
 	SQL string
+	// Only limits the step to one engine ("": both). On the other engine
+	// it is recorded as applied without running.
+	Only Engine
 }
 
 // Migrate applies the steps not applied yet, each in its own transaction
@@ -45,6 +48,9 @@ func (db *DB) Migrate(ctx context.Context, steps []Migration) error {
 			n, err := tx.NewSelect().Table("schema_migrations").Where("id = ?", step.ID).Count(ctx)
 			if err != nil || n > 0 {
 				return err
+			}
+			if step.Only != "" && step.Only != db.Engine {
+				step.SQL = ""
 			}
 			for _, stmt := range strings.Split(db.expand(step.SQL), ";\n") {
 				if strings.TrimSpace(stmt) == "" {

@@ -75,7 +75,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := db.PingContext(pingCtx); err != nil {
+	if err := db.ping(pingCtx); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("connect to %s database %s: %w", db.Engine, redact(rawURL), err)
 	}
@@ -156,6 +156,23 @@ func openSQLite(rawURL string) (*DB, error) {
 	sqldb.SetMaxOpenConns(8)
 	sqldb.SetMaxIdleConns(8)
 	return &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), Engine: SQLite, writer: make(chan struct{}, 1)}, nil
+}
+
+// ping checks the connection. A new SQLite database switching to WAL can
+// answer SQLITE_BUSY at once, without waiting out busy_timeout, while
+// another process opens it too; that is tried again until ctx ends.
+func (db *DB) ping(ctx context.Context) error {
+	for {
+		err := db.PingContext(ctx)
+		if err == nil || db.Engine != SQLite || !strings.Contains(err.Error(), "SQLITE_BUSY") {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // redact removes a password from a URL for messages and logs.

@@ -179,3 +179,23 @@ func TestBusyWritersTakeTurns(t *testing.T) {
 		t.Logf("longest wait %v", longest)
 	})
 }
+
+// TestLargeTextCompressedWithLZ4: on PostgreSQL the change log's change
+// sets and the stored responses are compressed with lz4.
+func TestLargeTextCompressedWithLZ4(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		if db.Engine != storage.Postgres {
+			return // SQLite does not compress
+		}
+		var methods []string
+		err := db.NewRaw(`SELECT a.attcompression::text FROM pg_attribute a
+			WHERE (a.attrelid = 'change_log'::regclass AND a.attname IN ('changes', 'record_ids'))
+			   OR (a.attrelid = 'idempotency_records'::regclass AND a.attname = 'response')`).Scan(context.Background(), &methods)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(methods) != 3 || methods[0] != "l" || methods[1] != "l" || methods[2] != "l" {
+			t.Fatalf("compression methods %q, want lz4 (l) for all three columns", methods)
+		}
+	})
+}
