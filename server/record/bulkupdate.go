@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/pyairtable/pyairtable/server/apperr"
 	"github.com/pyairtable/pyairtable/server/storage"
 )
@@ -96,7 +98,7 @@ func (s *Service) writeRowsPostgres(ctx context.Context, x sqlx, l *Layout, set 
 	unnest := []string{"$3::bigint[]"}
 	aliases := []string{"seq"}
 	for i, c := range set {
-		vals := make([]*string, len(rows))
+		vals := make(pgtype.FlatArray[pgtype.Text], len(rows))
 		var flags []bool
 		if !c.all {
 			flags = make([]bool, len(rows))
@@ -110,7 +112,7 @@ func (s *Service) writeRowsPostgres(ctx context.Context, x sqlx, l *Layout, set 
 				flags[j] = true
 			}
 			if t, ok := pgText(v); ok {
-				vals[j] = &t
+				vals[j] = pgtype.Text{String: t, Valid: true}
 			}
 		}
 		args = append(args, vals)

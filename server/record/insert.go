@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/uptrace/bun"
 
 	"github.com/pyairtable/pyairtable/server/ids"
@@ -78,10 +79,10 @@ func (s *Service) insertPostgres(ctx context.Context, x sqlx, l *Layout, cols []
 		names.WriteString(", " + c.SQL)
 		values.WriteString(", u." + alias + "::" + c.Type.Column(storage.Postgres))
 		aliases.WriteString(", " + alias)
-		arr := make([]*string, len(recs))
+		arr := make(pgtype.FlatArray[pgtype.Text], len(recs))
 		for j, r := range recs {
 			if t, ok := pgText(r.Cells[c.Field.ID]); ok {
-				arr[j] = &t
+				arr[j] = pgtype.Text{String: t, Valid: true}
 			}
 		}
 		args = append(args, arr)

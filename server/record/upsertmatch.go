@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/uptrace/bun"
 
 	"github.com/pyairtable/pyairtable/server/storage"
@@ -25,10 +26,10 @@ func (s *Service) match(ctx context.Context, tx bun.Tx, l *Layout, merge []*Colu
 		var unnest, aliases, on []string
 		args := make([]any, 0, len(merge))
 		for i, c := range merge {
-			vals := make([]*string, len(ps))
+			vals := make(pgtype.FlatArray[pgtype.Text], len(ps))
 			for j, p := range ps {
 				if t, ok := pgText(p.cells[c.Field.ID]); ok {
-					vals[j] = &t
+					vals[j] = pgtype.Text{String: t, Valid: true}
 				}
 			}
 			args = append(args, vals)

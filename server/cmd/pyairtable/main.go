@@ -19,6 +19,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	_ "time/tzdata" // time zone names work on machines without tzdata
@@ -29,7 +30,17 @@ import (
 	"github.com/pyairtable/pyairtable/server/storage"
 )
 
+// gcPercent is the garbage collector's target the server runs with when
+// GOGC is not set: twice Go's default. Batches of 1000 records make
+// megabytes of short-lived messages, and at Go's default collection took
+// about a fifth of the server's time in the bulk benchmark; this halves
+// the collections for some memory (peak RSS about 200 MB there).
+const gcPercent = 200
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
