@@ -2,7 +2,7 @@ package record
 
 import (
 	"context"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -114,7 +114,7 @@ func sortedKeys(in Cells) []string {
 	for k := range in {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	return keys
 }
 
@@ -126,26 +126,25 @@ func (s *Service) prepare(l *Layout, ins []input, typecast bool, env fieldtype.E
 		p := &prepared{index: in.index, id: in.id, etag: in.etag,
 			cells: make(map[string]any, len(in.fields)), keys: make(map[string]string, len(in.fields))}
 		for _, key := range sortedKeys(in.fields) {
-			path := cellPath(in.index, key)
 			c := l.Column(key)
 			if c == nil {
-				pr.add(ReasonUnknownField, path, "field.exists", "no field "+strconv.Quote(key)+" in the table")
+				pr.add(ReasonUnknownField, cellPath(in.index, key), "field.exists", "no field "+strconv.Quote(key)+" in the table")
 				continue
 			}
 			if prev, dup := p.keys[c.Field.ID]; dup {
-				pr.add(fieldtype.ReasonInvalidCell, path, "field.once",
+				pr.add(fieldtype.ReasonInvalidCell, cellPath(in.index, key), "field.once",
 					"names the same field as "+strconv.Quote(prev)+"; give each field once")
 				continue
 			}
 			v, err := c.Type.Value(c.Options, in.fields[key], typecast, env)
 			if err != nil {
-				pr.addErr(err, path)
+				pr.addErr(err, cellPath(in.index, key))
 				continue
 			}
 			if c.Field.ColumnName == "" {
 				// A computed type without a column takes no input; Value
 				// refuses it, this is a second guard.
-				pr.add(fieldtype.ReasonReadOnly, path, "field.read_only", strconv.Quote(c.Field.Name)+" is computed and takes no input")
+				pr.add(fieldtype.ReasonReadOnly, cellPath(in.index, key), "field.read_only", strconv.Quote(c.Field.Name)+" is computed and takes no input")
 				continue
 			}
 			p.cells[c.Field.ID], p.keys[c.Field.ID] = v, key
