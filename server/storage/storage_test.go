@@ -199,3 +199,43 @@ func TestLargeTextCompressedWithLZ4(t *testing.T) {
 		}
 	})
 }
+
+// TestConnectionsKeptBetweenBursts: on PostgreSQL a burst of 16
+// concurrent queries leaves its connections open, so the next burst runs
+// on the same ones instead of opening new ones.
+func TestConnectionsKeptBetweenBursts(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		if db.Engine != storage.Postgres {
+			return // SQLite connections are files in this process
+		}
+		burst := func() map[int]bool {
+			var mu sync.Mutex
+			pids := map[int]bool{}
+			var wg sync.WaitGroup
+			for range 16 {
+				wg.Go(func() {
+					var pid int
+					if err := db.NewRaw("SELECT pg_backend_pid() FROM pg_sleep(0.05)").Scan(context.Background(), &pid); err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					pids[pid] = true
+					mu.Unlock()
+				})
+			}
+			wg.Wait()
+			return pids
+		}
+		first := burst()
+		second := burst()
+		if len(first) < 16 {
+			t.Fatalf("the first burst ran on %d connections, want 16", len(first))
+		}
+		for pid := range second {
+			if !first[pid] {
+				t.Fatalf("the second burst opened a new connection (backend %d); the first burst's were closed", pid)
+			}
+		}
+	})
+}
