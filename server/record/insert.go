@@ -171,7 +171,16 @@ func fillComputed(l *Layout, r *Record) {
 
 // createChanges is the change log of new records: each given cell's value.
 func createChanges(cols []*Column, recs []*Record) *changeSet {
-	cs := newChangeSet(len(recs))
+	size := 0
+	for _, r := range recs {
+		size += 24
+		for _, c := range cols {
+			if v, ok := r.Cells[c.Field.ID]; ok {
+				size += 32 + jsonSizeHint(v)
+			}
+		}
+	}
+	cs := newChangeSetSized(len(recs), size)
 	for _, r := range recs {
 		cs.record(r.ID)
 		for _, c := range cols {
