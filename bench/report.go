@@ -190,7 +190,7 @@ func (r *Results) Markdown() string {
 		proto += "; no compression"
 	}
 	row("Protocol", proto)
-	row("Concurrency", fmt.Sprintf("writes %d clients, get by id %d clients, queries %d clients", c.WriteClients, c.GetClients, c.QueryClients))
+	row("Concurrency", fmt.Sprintf("writes %d clients, get by id %d clients, queries %d client(s) (latency goals), grid query under load %d clients", c.WriteClients, c.GetClients, c.QueryClients, c.LoadClients))
 	row("Sizes", fmt.Sprintf("bulk %s records in batches of %d; upsert %s; query table %s records (loaded %s); %s get calls; %s calls per indexed query, %s per unindexed one",
 		num(c.Records), c.Batch, num(c.Upserts), num(c.Big), map[string]string{"api": "through the API", "raw": "directly into the database"}[c.BigLoad],
 		num(c.GetRequests), num(c.QueryIters), num(c.SlowIters)))

@@ -40,6 +40,9 @@ type Config struct {
 	// QueryClients run QueryIters calls of each indexed query, SlowIters of
 	// each unindexed one; DeepPage is the late page compared with the first.
 	QueryClients, QueryIters, SlowIters, DeepPage int
+	// LoadClients run the indexed grid query once more, at once, to show
+	// it under load (no goal); at most QueryClients skips it.
+	LoadClients int
 	// Seed makes the data.
 	Seed uint64
 	// ServerBin is a server binary to use instead of building one.
@@ -66,7 +69,7 @@ func DefaultConfig() Config {
 		GetClients: 16, GetRequests: 50_000,
 		Upserts: 10_000,
 		Big:     1_000_000, BigLoad: "api",
-		QueryClients: 4, QueryIters: 1000, SlowIters: 40, DeepPage: 500,
+		QueryClients: 1, LoadClients: 4, QueryIters: 1000, SlowIters: 40, DeepPage: 500,
 		Seed: 20260901,
 	}
 }
