@@ -191,7 +191,7 @@ func (r *Results) Markdown() string {
 	}
 	row("Protocol", proto)
 	row("Concurrency", fmt.Sprintf("writes %d clients, get by id %d clients, queries %d client(s) (latency goals), grid query under load %d clients", c.WriteClients, c.GetClients, c.QueryClients, c.LoadClients))
-	row("Sizes", fmt.Sprintf("bulk %s records in batches of %d; upsert %s; query table %s records (loaded %s); %s get calls; %s calls per indexed query, %s per unindexed one",
+	row("Sizes", fmt.Sprintf("bulk %s records in batches of %d; upsert %s; query table %s records (loaded %s); %s get calls; %s calls per indexed query, %s per unindexed one and per count",
 		num(c.Records), c.Batch, num(c.Upserts), num(c.Big), map[string]string{"api": "through the API", "raw": "directly into the database"}[c.BigLoad],
 		num(c.GetRequests), num(c.QueryIters), num(c.SlowIters)))
 	row("Rows", fmt.Sprintf("10 fields (single line text ~40 chars, long text ~600, single select of 5, integer, decimal, checkbox, date, email (unique), multiple selects of 8, integer sort key), seed %d; one record is %s bytes in a GetRecordResponse", c.Seed, num(r.RecordBytes)))
