@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/pyairtable/pyairtable/server/apperr"
+	"github.com/pyairtable/pyairtable/server/storage"
 )
 
 // Get returns one live record of a table with the cells of the fields
@@ -26,8 +27,15 @@ func (s *Service) Get(ctx context.Context, tableID, recordID string, fields []st
 		return nil, nil, err
 	}
 	recordID = strings.TrimSpace(recordID)
-	recs, err := scanRecords(ctx, s.db, cols, "SELECT "+selectList(cols)+" FROM "+l.Physical+
-		" WHERE id = ? AND deleted_at IS NULL", recordID)
+	// The most frequent query of all, with a bound parameter: on
+	// PostgreSQL prepared once per connection and text, so the server
+	// neither parses nor plans it again.
+	ph := "?"
+	if s.db.Engine == storage.Postgres {
+		ph = "$1"
+	}
+	recs, err := scanRecords(ctx, s.db.DB.DB, cols, "SELECT "+selectList(cols)+" FROM "+l.Physical+
+		" WHERE id = "+ph+" AND deleted_at IS NULL", s.db.BoundArgs([]any{recordID})...)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"github.com/pyairtable/pyairtable/server/apperr"
 )
 
@@ -30,7 +28,7 @@ func selectList(cols []*Column) string {
 }
 
 // scanRecords runs a query selecting selectList(cols) and reads its rows.
-func scanRecords(ctx context.Context, db bun.IDB, cols []*Column, query string, args ...any) ([]*Record, error) {
+func scanRecords(ctx context.Context, db querier, cols []*Column, query string, args ...any) ([]*Record, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, apperr.Wrap(err, "read records")
@@ -48,6 +46,12 @@ func scanRecords(ctx context.Context, db bun.IDB, cols []*Column, query string, 
 		return nil, apperr.Wrap(err, "read records")
 	}
 	return out, nil
+}
+
+// querier runs a query: bun's (which writes the arguments into the SQL)
+// or database/sql's (which binds them).
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
 // scanRecord reads the current row of a query selecting selectList(cols).
