@@ -93,11 +93,11 @@ func openPostgres(rawURL string) (*DB, error) {
 	}
 	// As many idle connections as open ones: with fewer, a burst of
 	// concurrent calls closes the connections it opened as soon as each
-	// call ends and opens new ones for the next burst, and a PostgreSQL
-	// connection costs a process fork and a few milliseconds of the
-	// server's CPU (measured: 16 concurrent GetRecord callers spent most of
-	// the database's CPU on new connections with 10 idle). Idle ones close
-	// after five minutes.
+	// call ends and opens new ones for the next burst, and a new
+	// PostgreSQL connection costs the database a process fork and a few
+	// milliseconds of CPU (measured: 16 concurrent GetRecord callers spent
+	// most of the database's CPU on new connections with 10 idle). Idle
+	// ones close after five minutes.
 	sqldb.SetMaxOpenConns(maxPostgresConns)
 	sqldb.SetMaxIdleConns(maxPostgresConns)
 	sqldb.SetConnMaxIdleTime(5 * time.Minute)
