@@ -31,7 +31,9 @@ type RecordInput struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The cells, keyed by field name (ignoring case) or id: at most 500. A
 	// field left out is empty. Computed fields (auto number, created and
-	// modified time and by) cannot be given.
+	// modified time and by) cannot be given. Each value is checked by its
+	// field's type (errors name records[i].fields["Name"]), not by request
+	// validation.
 	Fields        map[string]*structpb.Value `protobuf:"bytes,1,rep,name=fields,proto3" json:"fields,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -643,7 +645,8 @@ type RecordUpdate struct {
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// The cells to set, keyed by field name (ignoring case) or id: at most
 	// 500. A null value empties a cell. With replace, fields left out are
-	// emptied too.
+	// emptied too. Each value is checked by its field's type, not by request
+	// validation.
 	Fields map[string]*structpb.Value `protobuf:"bytes,2,rep,name=fields,proto3" json:"fields,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// The record's etag as last read: the update fails (FAILED_PRECONDITION,
 	// reason ETAG_MISMATCH) if the record changed since. Empty: no check.
@@ -1166,9 +1169,9 @@ var File_pyairtable_data_v1_record_service_proto protoreflect.FileDescriptor
 
 const file_pyairtable_data_v1_record_service_proto_rawDesc = "" +
 	"\n" +
-	"'pyairtable/data/v1/record_service.proto\x12\x12pyairtable.data.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!pyairtable/common/v1/access.proto\x1a%pyairtable/common/v1/request_id.proto\x1a\x1fpyairtable/data/v1/record.proto\x1a pyairtable/table/v1/filter.proto\"\xb9\x01\n" +
-	"\vRecordInput\x12W\n" +
-	"\x06fields\x18\x01 \x03(\v2+.pyairtable.data.v1.RecordInput.FieldsEntryB\x12\xbaH\x0f\x9a\x01\f\x10\xf4\x03\"\ar\x05\x10\x01\x18\xff\x01R\x06fields\x1aQ\n" +
+	"'pyairtable/data/v1/record_service.proto\x12\x12pyairtable.data.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!pyairtable/common/v1/access.proto\x1a%pyairtable/common/v1/request_id.proto\x1a\x1fpyairtable/data/v1/record.proto\x1a pyairtable/table/v1/filter.proto\"\xbe\x01\n" +
+	"\vRecordInput\x12\\\n" +
+	"\x06fields\x18\x01 \x03(\v2+.pyairtable.data.v1.RecordInput.FieldsEntryB\x17\xbaH\x14\x9a\x01\x11\x10\xf4\x03\"\ar\x05\x10\x01\x18\xff\x01*\x03\xd8\x01\x03R\x06fields\x1aQ\n" +
 	"\vFieldsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
 	"\x05value\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x05value:\x028\x01\"\xa1\x02\n" +
@@ -1211,10 +1214,10 @@ const file_pyairtable_data_v1_record_service_proto_rawDesc = "" +
 	"\x06filter\x18\x03 \x01(\v2\x1b.pyairtable.table.v1.FilterR\x06filter\x12 \n" +
 	"\x06search\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xff\x01R\x06search\",\n" +
 	"\x14CountRecordsResponse\x12\x14\n" +
-	"\x05count\x18\x01 \x01(\x03R\x05count\"\x88\x02\n" +
+	"\x05count\x18\x01 \x01(\x03R\x05count\"\x8d\x02\n" +
 	"\fRecordUpdate\x12.\n" +
-	"\x02id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^(rec[A-Za-z0-9]{14})?$R\x02id\x12X\n" +
-	"\x06fields\x18\x02 \x03(\v2,.pyairtable.data.v1.RecordUpdate.FieldsEntryB\x12\xbaH\x0f\x9a\x01\f\x10\xf4\x03\"\ar\x05\x10\x01\x18\xff\x01R\x06fields\x12\x1b\n" +
+	"\x02id\x18\x01 \x01(\tB\x1e\xbaH\x1br\x192\x17^(rec[A-Za-z0-9]{14})?$R\x02id\x12]\n" +
+	"\x06fields\x18\x02 \x03(\v2,.pyairtable.data.v1.RecordUpdate.FieldsEntryB\x17\xbaH\x14\x9a\x01\x11\x10\xf4\x03\"\ar\x05\x10\x01\x18\xff\x01*\x03\xd8\x01\x03R\x06fields\x12\x1b\n" +
 	"\x04etag\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x1aQ\n" +
 	"\vFieldsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
