@@ -3,12 +3,14 @@ package record_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/uptrace/bun"
 
+	"github.com/pyairtable/pyairtable/server/pagetoken"
 	"github.com/pyairtable/pyairtable/server/record"
 	"github.com/pyairtable/pyairtable/server/schema"
 	"github.com/pyairtable/pyairtable/server/storage"
@@ -133,5 +135,40 @@ func TestSearchIndexedAfterWrites(t *testing.T) {
 		if f.sQueued(t) != 1 {
 			t.Fatalf("%d queued after Close, want the 1 record written", f.sQueued(t))
 		}
+	})
+}
+
+// TestFirstSearchesAtOnce: several first searches of a table without a
+// search table (made before they existed) build it once, one after the
+// other, and each gets the indexed condition and the right answer.
+func TestFirstSearchesAtOnce(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		ctx := context.Background()
+		f := rStart(t, db, []schema.FieldSpec{{Name: "Name", Type: sText}, {Name: "Notes", Type: sLong}})
+		f.rInsert(t, map[string]any{"Name": "alpha", "Notes": "first words"}, map[string]any{"Name": "beta", "Notes": "other text"})
+		drops := []string{"DROP TRIGGER %s_fts_ai", "DROP TRIGGER %s_fts_au", "DROP TRIGGER %s_fts_ad", "DROP TABLE %s_fts", "DROP TABLE %s_fts_todo"}
+		if db.Engine == storage.Postgres {
+			sch := schema.QuoteIdent(f.table.BaseSchema) + "."
+			drops = []string{"DROP TABLE " + sch + "%s_search", "DROP TABLE " + sch + "%s_search_todo", "DROP FUNCTION " + sch + "%s_search_queue() CASCADE"}
+		}
+		for _, q := range drops {
+			if _, err := db.ExecContext(ctx, strings.ReplaceAll(q, "%s", f.table.PhysicalName)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		conds := make([]string, 4)
+		for i := range conds {
+			svc := schema.NewService(db, pagetoken.New([]byte("read test key")), 0)
+			t.Cleanup(svc.Close)
+			wg.Go(func() { conds[i], _ = svc.SearchCandidates(ctx, f.table, "words") })
+		}
+		wg.Wait()
+		for i, c := range conds {
+			if c == "" {
+				t.Fatalf("search %d ran without the index", i)
+			}
+		}
+		f.sSearch(t, "words", "alpha")
 	})
 }

@@ -86,6 +86,12 @@ func (s *Service) SearchCandidates(ctx context.Context, t *Table, text string) (
 		st, err := s.searchLoad(ctx, s.db, t)
 		if err == nil && !st.exists {
 			err = s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+				// As a schema change: no other change of the columns (nor
+				// another first search) commits between reading them and
+				// making the triggers follow them.
+				if err := s.LockForChange(ctx, tx, t.ID); err != nil {
+					return err
+				}
 				cur, err := s.GetTable(ctx, tx, t.ID)
 				if err != nil {
 					return err
@@ -188,7 +194,9 @@ func (s *Service) searchWritten(tableID string) {
 		return
 	}
 	if d := k.due[tableID]; d != nil {
-		if time.Since(d.first)+k.quiet <= k.maxDelay {
+		// Stop fails once the timer has fired: its callback, waiting for
+		// the lock, starts the indexer and a later write makes a new kick.
+		if time.Since(d.first)+k.quiet <= k.maxDelay && d.timer.Stop() {
 			d.timer.Reset(k.quiet)
 		}
 		return
@@ -196,13 +204,23 @@ func (s *Service) searchWritten(tableID string) {
 	if k.due == nil {
 		k.due = map[string]*searchKick{}
 	}
-	k.due[tableID] = &searchKick{first: time.Now(), timer: time.AfterFunc(k.quiet, func() {
+	kick := &searchKick{first: time.Now()}
+	kick.timer = time.AfterFunc(k.quiet, func() {
 		k.mu.Lock()
-		delete(k.due, tableID)
+		if k.due[tableID] == kick { // not a later kick's
+			delete(k.due, tableID)
+		}
 		k.mu.Unlock()
 		s.indexInBackground(tableID)
-	})}
+	})
+	k.due[tableID] = kick
 }
+
+// maxIndexers is how many tables this process indexes for search at once.
+const maxIndexers = 2
+
+// searchIndexers holds a token per running indexer.
+var searchIndexers = make(chan struct{}, maxIndexers)
 
 // indexInBackground runs IndexSearch for the table in a goroutine, unless
 // one runs for it already; failures are logged (the queued records stay
@@ -225,6 +243,14 @@ func (s *Service) indexInBackground(tableID string) {
 	go func() {
 		defer k.wg.Done()
 		defer k.running.Delete(tableID)
+		// At most maxIndexers tables are indexed at once, so indexing
+		// never takes many of the database connections requests need.
+		select {
+		case searchIndexers <- struct{}{}:
+			defer func() { <-searchIndexers }()
+		case <-ctx.Done():
+			return
+		}
 		if n, err := s.IndexSearch(ctx, tableID); err != nil && ctx.Err() == nil {
 			slog.WarnContext(ctx, "search indexing stopped", "table", tableID, "indexed", n, "err", err)
 		}

@@ -246,8 +246,10 @@ ALTER TABLE operations ADD COLUMN result TEXT NOT NULL DEFAULT '{}'
 `},
 	// Change sets and stored responses run to a megabyte per batch of
 	// 1000 records; lz4 compresses them several times faster than the
-	// default pglz. Builds of PostgreSQL without lz4 keep pglz.
+	// default pglz. PostgreSQL before 14, and builds without lz4, keep
+	// pglz (the statements run through EXECUTE, so older servers do not
+	// fail on the syntax).
 	{ID: "0009_lz4_compression", Only: Postgres, SQL: `
-DO $$ BEGIN ALTER TABLE change_log ALTER COLUMN changes SET COMPRESSION lz4; ALTER TABLE change_log ALTER COLUMN record_ids SET COMPRESSION lz4; ALTER TABLE idempotency_records ALTER COLUMN response SET COMPRESSION lz4; EXCEPTION WHEN feature_not_supported THEN NULL; END $$
+DO $$ BEGIN IF current_setting('server_version_num')::int >= 140000 THEN EXECUTE 'ALTER TABLE change_log ALTER COLUMN changes SET COMPRESSION lz4'; EXECUTE 'ALTER TABLE change_log ALTER COLUMN record_ids SET COMPRESSION lz4'; EXECUTE 'ALTER TABLE idempotency_records ALTER COLUMN response SET COMPRESSION lz4'; END IF; EXCEPTION WHEN feature_not_supported THEN NULL; END $$
 `},
 }
