@@ -259,7 +259,8 @@ func (s *Service) indexInBackground(tableID string) {
 
 // Close stops search indexing: pending starts are dropped and running
 // indexers end after their current batch (what they leave queued stays
-// candidates of every search, and is indexed after a restart).
+// candidates of every search, and is indexed after the next write or
+// search of its table).
 func (s *Service) Close() {
 	k := &s.kicks
 	k.mu.Lock()
