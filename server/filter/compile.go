@@ -206,7 +206,7 @@ func (c *compiler) condition(cond *Condition, negate bool) (string, error) {
 	case opLess, opLessOrEqual, opGreater, opGreaterOrEqual:
 		sql = expr + " " + map[tablev1.Operator]string{opLess: "<", opLessOrEqual: "<=", opGreater: ">", opGreaterOrEqual: ">="}[op] + " " + c.arg(cond.number)
 	case opContains, opStartsWith, opEndsWith:
-		pattern := escapeLike(cond.texts[0])
+		pattern := schema.EscapeLike(cond.texts[0])
 		switch op {
 		case opContains:
 			pattern = "%" + pattern + "%"
@@ -248,11 +248,6 @@ func (c *compiler) hasAll(expr string, values []string) string {
 		parts[i] = jsonHas(c.engine, expr, c.arg(v))
 	}
 	return "(" + strings.Join(parts, " AND ") + ")"
-}
-
-// escapeLike escapes LIKE's wildcards (and the escape character) in text.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // dates compiles a date operator. A date column compares with days; a
